@@ -1,0 +1,79 @@
+import RSSRecords
+
+/// What a balancing algorithm sees of one interval.
+public struct Observation {
+    public let record: LoadRecord
+    /// Per-queue load in core units: the record's `load` when present, otherwise each queue's
+    /// share of packets scaled so that the mean queue reads 0.5 (the planner balances packets).
+    public let queueLoad: [Double]
+    /// Whether `queueLoad` is measured CPU load (true) or derived from packet counts.
+    public let measured: Bool
+
+    public init(_ record: LoadRecord) {
+        self.record = record
+        if let load = record.load {
+            queueLoad = load
+            measured = true
+        } else {
+            var packets = [Double](repeating: 0, count: record.queues)
+            for (bucket, queue) in record.reta.enumerated() { packets[queue] += Double(record.packets[bucket]) }
+            let total = packets.reduce(0, +)
+            let scale = total > 0 ? 0.5 * Double(record.queues) / total : 0
+            queueLoad = packets.map { $0 * scale }
+            measured = false
+        }
+    }
+
+    public var tableSize: Int { record.reta.count }
+    public var queues: Int { record.queues }
+}
+
+/// A new bucket -> queue table and what the algorithm expects of it.
+public struct Assignment {
+    public var reta: [Int]
+    /// Queues the table uses; the others are switched off.
+    public var active: [Int]
+    /// Per-queue load the algorithm predicts under `reta` (length = queues; 0 for inactive).
+    public var predictedLoad: [Double]
+
+    public init(reta: [Int], active: [Int], predictedLoad: [Double]) {
+        self.reta = reta
+        self.active = active
+        self.predictedLoad = predictedLoad
+    }
+}
+
+/// Knobs shared by the algorithms, as `rss-plan` takes them.
+public struct PlannerOptions: Sendable {
+    /// Imbalance dead band (RSS++'s T), in load units around the mean.
+    public var threshold: Double = 0.02
+    /// Load each core should run at when autoscaling.
+    public var targetLoad: Double = 0.8
+    public var autoscale = false
+    public var minQueues = 1
+    public var maxQueues: Int?
+    /// Most table entries one plan may change; nil for no limit.
+    public var maxMoves: Int?
+
+    public init() {}
+}
+
+/// A bucket -> queue assignment algorithm. It keeps whatever history it wants between calls;
+/// `PlanningSession` resets it when the device is reconfigured.
+public protocol Balancer {
+    init(options: PlannerOptions)
+    mutating func balance(_ observation: Observation) -> Assignment
+}
+
+/// imbalance = max / mean - 1 of the loads of `queues`; 0 when they carry no load.
+public func imbalance(_ load: [Double], over queues: [Int]) -> Double {
+    guard !queues.isEmpty else { return 0 }
+    var maximum = 0.0
+    var sum = 0.0
+    for queue in queues {
+        maximum = max(maximum, load[queue])
+        sum += load[queue]
+    }
+    let mean = sum / Double(queues.count)
+    return mean > 0 ? maximum / mean - 1 : 0
+}

@@ -1,0 +1,46 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import RSSRecords
+
+/// Turns load records into plan records with one algorithm: keeps its history across records,
+/// resets it when the table size or queue count changes (the device was reconfigured), times the
+/// solve and fills in what every plan carries.
+public struct PlanningSession<Algorithm: Balancer> {
+    private let options: PlannerOptions
+    private var algorithm: Algorithm
+    private var shape: (tableSize: Int, queues: Int)?
+
+    public init(options: PlannerOptions) {
+        self.options = options
+        algorithm = Algorithm(options: options)
+    }
+
+    public mutating func plan(_ record: LoadRecord) -> PlanRecord {
+        if let shape, shape != (record.reta.count, record.queues) {
+            algorithm = Algorithm(options: options)
+        }
+        shape = (record.reta.count, record.queues)
+
+        let observation = Observation(record)
+        let started = monotonicNanoseconds()
+        let assignment = algorithm.balance(observation)
+        let solveMicroseconds = Double(monotonicNanoseconds() - started) / 1000
+
+        let activeBefore = options.autoscale
+            ? Array(Set(record.reta)).sorted() : Array(0..<record.queues)
+        return PlanRecord(
+            time: record.time, device: record.device, source: record.source, queues: record.queues,
+            reta: assignment.reta, moves: Move.between(record.reta, assignment.reta), active: assignment.active,
+            loadBefore: observation.queueLoad, loadAfter: assignment.predictedLoad,
+            imbalanceBefore: imbalance(observation.queueLoad, over: activeBefore),
+            imbalanceAfter: imbalance(assignment.predictedLoad, over: assignment.active),
+            solveMicroseconds: solveMicroseconds)
+    }
+}
+
+public func monotonicNanoseconds() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+}

@@ -1,0 +1,94 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import RSSRecords
+
+/// Reads `\n`-separated lines from a file descriptor in large chunks, numbering them from 1.
+/// A line longer than `maxLineBytes` is reported as a `RecordError` and skipped to its end,
+/// without ever holding more than the limit in memory.
+public struct LineReader {
+    public enum Line {
+        case text(ArraySlice<UInt8>, number: Int)
+        case tooLong(number: Int)
+    }
+
+    private let fd: Int32
+    private let maxLineBytes: Int
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var endOfInput = false
+    private var discarding = false
+    public private(set) var lineNumber = 0
+
+    public init(fd: Int32 = STDIN_FILENO, maxLineBytes: Int = RecordContract.defaultMaxLineBytes) {
+        self.fd = fd
+        self.maxLineBytes = maxLineBytes
+    }
+
+    /// The next line without its terminator, or nil at end of input.
+    public mutating func next() throws(SystemError) -> Line? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: 0x0a) {
+                let line = buffer[start..<newline]
+                start = newline + 1
+                lineNumber += 1
+                if discarding { discarding = false; return .tooLong(number: lineNumber) }
+                return .text(line, number: lineNumber)
+            }
+            if buffer.count - start > maxLineBytes && !discarding {
+                discarding = true
+            }
+            if discarding { buffer.removeAll(keepingCapacity: true); start = 0 }
+            if endOfInput {
+                guard start < buffer.count || discarding else { return nil }
+                lineNumber += 1
+                let line = buffer[start...]
+                buffer.removeAll()
+                start = 0
+                if discarding { discarding = false; return .tooLong(number: lineNumber) }
+                return .text(line, number: lineNumber)
+            }
+            try fill()
+        }
+    }
+
+    private mutating func fill() throws(SystemError) {
+        if start > 0 {
+            buffer.removeSubrange(0..<start)
+            start = 0
+        }
+        let chunk = 1 << 16
+        let oldCount = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: chunk))
+        while true {
+            let got = buffer.withUnsafeMutableBytes { raw in
+                read(fd, raw.baseAddress! + oldCount, chunk)
+            }
+            if got < 0 && errno == EINTR { continue }
+            guard got >= 0 else {
+                buffer.removeLast(chunk)
+                throw SystemError(operation: "read", errno: errno)
+            }
+            buffer.removeLast(chunk - got)
+            if got == 0 { endOfInput = true }
+            return
+        }
+    }
+}
+
+/// A failed system call, with the C library's message.
+public struct SystemError: Error, CustomStringConvertible {
+    public let operation: String
+    public let errno: Int32
+
+    public init(operation: String, errno: Int32) {
+        self.operation = operation
+        self.errno = errno
+    }
+
+    public var description: String { "\(operation): \(String(cString: strerror(errno)))" }
+}

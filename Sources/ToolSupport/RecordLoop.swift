@@ -1,0 +1,59 @@
+import RSSRecords
+
+/// A failure that ends a tool with a message and an exit status (a device that cannot be
+/// written, a state file that cannot be read).
+public struct ToolFailure: Error, CustomStringConvertible {
+    public let description: String
+    public let status: Int32
+
+    public init(_ description: String, status: Int32 = ExitStatus.unavailable) {
+        self.description = description
+        self.status = status
+    }
+}
+
+/// The read-validate-act loop of a filter tool. Blank lines are ignored. A line that breaks the
+/// contract is reported on stderr with its number and field; it ends the run with status 65, after
+/// every earlier line's output was written, unless `skipInvalid` is set, in which case the run
+/// goes on with the next line.
+public struct RecordLoop {
+    public var skipInvalid: Bool
+    public var maxLineBytes: Int
+
+    public init(skipInvalid: Bool = false, maxLineBytes: Int = RecordContract.defaultMaxLineBytes) {
+        self.skipInvalid = skipInvalid
+        self.maxLineBytes = maxLineBytes
+    }
+
+    /// Returns the exit status.
+    public func run(fd: Int32 = 0, _ handle: (ArraySlice<UInt8>, Int) throws -> Void) -> Int32 {
+        var reader = LineReader(fd: fd, maxLineBytes: maxLineBytes)
+        do {
+            while let line = try reader.next() {
+                do {
+                    switch line {
+                    case .tooLong(let number):
+                        throw RecordError(line: number, "is longer than \(maxLineBytes) bytes")
+                    case .text(let text, let number):
+                        guard text.contains(where: { !isWhitespace($0) }) else { continue }
+                        try handle(text, number)
+                    }
+                } catch let error as RecordError {
+                    diagnose(error.description)
+                    if !skipInvalid { return ExitStatus.dataError }
+                }
+            }
+        } catch let failure as ToolFailure {
+            diagnose(failure.description)
+            return failure.status
+        } catch {
+            diagnose("\(error)")
+            return ExitStatus.unavailable
+        }
+        return 0
+    }
+}
+
+private func isWhitespace(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x09 || byte == 0x0d
+}

@@ -1,0 +1,2 @@
+// Placeholder until this tool's issue-2 work lands; replaced by the real front end.
+print("rss-plan: not built yet")
