@@ -1,6 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// DPDK (the dpdk: source and target, the application library). SwiftPM cannot parse
+// libdpdk.pc and would drop its -include and -march flags, so they are spelled out here.
+let dpdkCFlags: [CSetting] = [.unsafeFlags([
+    "-I/usr/include/dpdk", "-I/usr/include/x86_64-linux-gnu/dpdk",
+    "-include", "rte_config.h", "-march=corei7"])]
+let dpdkLibraries: [LinkerSetting] = ["rte_ethdev", "rte_mbuf", "rte_mempool", "rte_ring", "rte_eal"]
+    .map { .linkedLibrary($0) }
+
 let package = Package(
     name: "rsspp",
     platforms: [.macOS(.v13)],
@@ -29,6 +37,21 @@ let package = Package(
         .target(name: "Planning", dependencies: ["RSSRecords"]),
         // Where tables are written (rss-apply).
         .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim"]),
+
+        // The DPDK application library: per-bucket counters in a memzone, software RSS
+        // (include/rsspp_dpdk.h, man/rsspp-dpdk.3).
+        .target(name: "RssppDPDK", exclude: ["rsspp-dpdk.pc.in"],
+                cSettings: dpdkCFlags, linkerSettings: dpdkLibraries),
+
+        // How the tools attach to a DPDK primary as a secondary process (plain C for Swift).
+        .target(name: "CDPDKSecondary", dependencies: ["RssppDPDK"], cSettings: dpdkCFlags,
+                linkerSettings: dpdkLibraries),
+        // dpdk:PORT[@FILE_PREFIX]: the load source of rss-count and the table target of rss-apply.
+        .target(name: "DPDKPort", dependencies: [
+            "CDPDKSecondary", "RssppDPDK", "LoadSources", "TableTargets", "RSSRecords"]),
+        // The reference DPDK primary: counts with RssppDPDK, the test peer and the template.
+        .executableTarget(name: "rsspp-sink", dependencies: ["RssppDPDK"], cSettings: dpdkCFlags,
+                          linkerSettings: dpdkLibraries),
 
         .executableTarget(name: "rss-count", dependencies: [
             "LoadSources", "ToolSupport",

@@ -1,0 +1,107 @@
+import CDPDKSecondary
+import LoadSources
+import RSSRecords
+import RssppDPDK
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `rss-count dpdk:PORT[@FILE_PREFIX]`: every `interval` seconds, the differences of the
+/// port's rsspp block counters as a load record: packets and bytes per bucket summed over
+/// queues, per-queue load busy/(busy+idle) cycles, and the table in force.
+public struct DPDKLoadSource: LoadSource {
+    private let table: PortTable
+    private let block: UnsafeMutablePointer<rsspp_block>
+    private let interval: Double
+    private let epochs: Int?
+    private var emitted = 0
+    private var previous: Counters
+    private var deadline: Double
+
+    public init(_ device: DPDKDevice, interval: Double, epochs: Int? = nil) throws(DPDKError) {
+        guard interval > 0, interval.isFinite else {
+            throw DPDKError("\(device): interval \(interval): expected a positive number of seconds")
+        }
+        table = try PortTable(device, requiringBlock: true)
+        block = table.block!
+        self.interval = interval
+        self.epochs = epochs
+        previous = Counters(block)
+        deadline = previous.time + interval
+    }
+
+    public mutating func next() throws -> LoadRecord? {
+        if let epochs, emitted >= epochs { return nil }
+        sleep(until: deadline)
+        let current = Counters(block)
+        // Drift-free pacing; after a stall, restart from now rather than catch up in a burst.
+        deadline = max(deadline + interval, current.time)
+        let reta = try table.read()
+        let buckets = current.packets.count
+        guard reta.reta.count == buckets else {
+            throw DPDKError("\(table.device): the rsspp block counts \(buckets) buckets, but the table in force has \(reta.reta.count) entries")
+        }
+        let record = LoadRecord(
+            time: unixTime(), interval: current.time - previous.time, device: table.device.description,
+            source: table.device.description, queues: reta.queues, reta: reta.reta,
+            packets: difference(current.packets, previous.packets),
+            bytes: difference(current.bytes, previous.bytes),
+            load: loads(current, previous, queues: reta.queues))
+        previous = current
+        emitted += 1
+        return record
+    }
+
+    /// Busy fraction per queue. A queue that accounted no cycles during the interval is
+    /// stuck in one long iteration (busy) if it ever ran, or not polled at all (idle).
+    private func loads(_ current: Counters, _ previous: Counters, queues: Int) -> [Double]? {
+        guard current.busy.count == queues else { return nil }
+        return (0..<queues).map { q in
+            let busy = Double(current.busy[q] &- previous.busy[q])
+            let idle = Double(current.idle[q] &- previous.idle[q])
+            if busy + idle == 0 { return current.busy[q] > 0 ? 1 : 0 }
+            return busy / (busy + idle)
+        }
+    }
+}
+
+/// One read of every counter of a block, and when it was taken (monotonic seconds).
+struct Counters {
+    var packets, bytes, busy, idle: [UInt64]
+    var time: Double
+
+    init(_ block: UnsafeMutablePointer<rsspp_block>) {
+        let buckets = Int(block.pointee.table_size), queues = Int(block.pointee.queues)
+        packets = Array(repeating: 0, count: buckets)
+        bytes = Array(repeating: 0, count: buckets)
+        busy = Array(repeating: 0, count: queues)
+        idle = Array(repeating: 0, count: queues)
+        rsspp_block_read(block, &packets, &bytes, &busy, &idle)
+        time = monotonicTime()
+    }
+}
+
+/// Counters only grow; wrapping subtraction also survives a 64-bit wrap.
+private func difference(_ current: [UInt64], _ previous: [UInt64]) -> [Int] {
+    zip(current, previous).map { Int(truncatingIfNeeded: $0 &- $1) }
+}
+
+func monotonicTime() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+
+private func unixTime() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+
+private func sleep(until deadline: Double) {
+    let remaining = deadline - monotonicTime()
+    guard remaining > 0 else { return }
+    var pause = timespec(tv_sec: Int(remaining), tv_nsec: Int((remaining - remaining.rounded(.down)) * 1e9))
+    var left = timespec()
+    while nanosleep(&pause, &left) != 0 && errno == EINTR { pause = left }
+}

@@ -1,0 +1,211 @@
+/* rsspp-sink: set-up, launch and shutdown. See sink.h for what it is. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "sink.h"
+
+struct sink the_sink;
+
+static volatile sig_atomic_t quit_requested, table_requested;
+
+static void on_signal(int signal) {
+    if (signal == SIGUSR1)
+        table_requested = 1;
+    else
+        quit_requested = 1;
+}
+
+static uint64_t handled_packets(const struct sink *sink) {
+    uint64_t handled = 0;
+    for (uint16_t q = 0; q < sink->options.queues; q++) {
+        handled += sink->workers[q].stats.packets;
+        if (sink->options.software_rss)
+            handled += rsspp_block_dispatch_stats(rsspp_port_block(sink->rsspp), q)->dropped;
+    }
+    return handled;
+}
+
+void control_tick(struct sink *sink) {
+    const struct sink_options *options = &sink->options;
+    if (table_requested) {
+        table_requested = 0;
+        report_table(sink);
+    }
+    double elapsed = (double)(rte_rdtsc() - sink->start_tsc) / (double)rte_get_tsc_hz();
+    if (quit_requested || (options->duration > 0 && elapsed >= options->duration)
+        || (options->stop_after > 0 && handled_packets(sink) >= options->stop_after))
+        sink->quit = 1;
+}
+
+static int fail(const char *what, int error) {
+    fprintf(stderr, "rsspp-sink: %s: %s\n", what, rte_strerror(error < 0 ? -error : error));
+    return -1;
+}
+
+/* Hardware RSS: one rx queue per worker, spread by the port's RETA. Software RSS: one rx
+ * queue, spread by rsspp_dispatch_burst. */
+static int setup_port(struct sink *sink) {
+    const struct sink_options *options = &sink->options;
+    uint16_t port = options->port;
+    struct rte_eth_dev_info info;
+    int error = rte_eth_dev_info_get(port, &info);
+    if (error != 0)
+        return fail("rte_eth_dev_info_get", error);
+    uint16_t rx_queues = options->software_rss ? 1 : options->queues;
+    if (rx_queues > info.max_rx_queues) {
+        fprintf(stderr, "rsspp-sink: port %u (%s) has at most %u rx queues\n", port,
+                info.driver_name, info.max_rx_queues);
+        return -1;
+    }
+    struct rte_eth_conf conf = {0};
+    if (!options->software_rss && info.flow_type_rss_offloads != 0) {
+        conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+        conf.rx_adv_conf.rss_conf.rss_hf =
+            info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+        if (options->key_size != 0) {
+            conf.rx_adv_conf.rss_conf.rss_key = (uint8_t *)options->key;
+            conf.rx_adv_conf.rss_conf.rss_key_len = (uint8_t)options->key_size;
+        }
+    } else if (!options->software_rss && rx_queues > 1) {
+        fprintf(stderr, "rsspp-sink: port %u (%s) has no RSS: use --software-rss\n", port,
+                info.driver_name);
+        return -1;
+    }
+    uint16_t tx_queues = info.max_tx_queues > 0 ? 1 : 0;
+    if ((error = rte_eth_dev_configure(port, rx_queues, tx_queues, &conf)) != 0)
+        return fail("rte_eth_dev_configure", error);
+    uint16_t rx_descriptors = 1024, tx_descriptors = 1024;
+    if ((error = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rx_descriptors, &tx_descriptors)) != 0)
+        return fail("rte_eth_dev_adjust_nb_rx_tx_desc", error);
+    int socket = rte_eth_dev_socket_id(port);
+    for (uint16_t q = 0; q < rx_queues; q++)
+        if ((error = rte_eth_rx_queue_setup(port, q, rx_descriptors, socket, NULL, sink->pool)) != 0)
+            return fail("rte_eth_rx_queue_setup", error);
+    for (uint16_t q = 0; q < tx_queues; q++)
+        if ((error = rte_eth_tx_queue_setup(port, q, tx_descriptors, socket, NULL)) != 0)
+            return fail("rte_eth_tx_queue_setup", error);
+    if ((error = rte_eth_dev_start(port)) != 0)
+        return fail("rte_eth_dev_start", error);
+    return 0;
+}
+
+static int setup_workers(struct sink *sink) {
+    const struct sink_options *options = &sink->options;
+    if (rte_lcore_count() < (unsigned)options->queues + 1) {
+        fprintf(stderr, "rsspp-sink: %u queues need %u lcores (a main one and one per worker); "
+                "EAL has %u (-l or --lcores)\n", options->queues, options->queues + 1,
+                rte_lcore_count());
+        return -1;
+    }
+    sink->workers = rte_zmalloc("sink_workers", options->queues * sizeof(struct worker),
+                                RTE_CACHE_LINE_SIZE);
+    sink->rings = rte_zmalloc("sink_rings", options->queues * sizeof(struct rte_ring *), 0);
+    if (sink->workers == NULL || sink->rings == NULL)
+        return fail("workers", ENOMEM);
+    for (uint16_t q = 0; q < options->queues; q++) {
+        struct worker *worker = &sink->workers[q];
+        worker->queue = q;
+        worker->counter = options->count ? rsspp_port_queue(sink->rsspp, q) : NULL;
+        if (options->software_rss) {
+            char name[RTE_RING_NAMESIZE];
+            snprintf(name, sizeof name, "sink_queue_%u", q);
+            worker->ring = rte_ring_create(name, options->ring_size, rte_socket_id(),
+                                           RING_F_SP_ENQ | RING_F_SC_DEQ);
+            if (worker->ring == NULL)
+                return fail(name, rte_errno);
+            sink->rings[q] = worker->ring;
+        }
+    }
+    return 0;
+}
+
+static int setup(struct sink *sink) {
+    const struct sink_options *options = &sink->options;
+    if (!rte_eth_dev_is_valid_port(options->port)) {
+        fprintf(stderr, "rsspp-sink: port %u does not exist (%u ports; add one with --vdev or -a)\n",
+                options->port, rte_eth_dev_count_avail());
+        return -1;
+    }
+    sink->pool = rte_pktmbuf_pool_create("sink_mbufs", options->mbufs, 256, 0,
+                                         RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+    if (sink->pool == NULL)
+        return fail("rte_pktmbuf_pool_create", rte_errno);
+    if (setup_port(sink) != 0)
+        return -1;
+    struct rsspp_port_config config = {
+        .port_id = options->port,
+        .queues = options->queues,
+        .table_size = options->table_size,
+        .key = options->key_size != 0 ? options->key : NULL,
+        .key_size = options->key_size,
+        .software_rss = options->software_rss,
+    };
+    sink->rsspp = rsspp_port_create(&config);
+    if (sink->rsspp == NULL) {
+        fprintf(stderr, "rsspp-sink: %s\n", rsspp_error());
+        return -1;
+    }
+    const struct rsspp_block *block = rsspp_port_block(sink->rsspp);
+    if (flow_tables_init(&sink->flows, block->table_size, options->flows_per_bucket) != 0)
+        return fail("flow tables", ENOMEM);
+    return setup_workers(sink);
+}
+
+static void run(struct sink *sink) {
+    unsigned lcore;
+    uint16_t q = 0;
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+        if (q == sink->options.queues)
+            break;
+        rte_eal_remote_launch(worker_main, &sink->workers[q++], lcore);
+    }
+    sink->start_tsc = rte_rdtsc();
+    report_ready(sink);
+    if (sink->options.software_rss) {
+        dispatcher_main(sink);
+    } else {
+        while (!sink->quit) {
+            control_tick(sink);
+            rte_delay_us_sleep(1000);
+        }
+    }
+    rte_eal_mp_wait_lcore();
+}
+
+int main(int argc, char **argv) {
+    /* Short sleeps under --yield should be short: EAL's threads inherit the slack. */
+    prctl(PR_SET_TIMERSLACK, 1000UL);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    int consumed = rte_eal_init(argc, argv);
+    if (consumed < 0) {
+        fprintf(stderr, "rsspp-sink: rte_eal_init: %s\n", rte_strerror(rte_errno));
+        return 1;
+    }
+    argv[consumed] = argv[0];
+    struct sink *sink = &the_sink;
+    if (parse_options(argc - consumed, argv + consumed, &sink->options) != 0) {
+        rte_eal_cleanup();
+        return 64;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGUSR1, on_signal);
+    int status = setup(sink);
+    if (status == 0) {
+        run(sink);
+        report_exit(sink);
+        rte_eth_dev_stop(sink->options.port);
+    }
+    rsspp_port_free(sink->rsspp);
+    rte_eth_dev_close(sink->options.port);
+    rte_eal_cleanup();
+    return status == 0 ? 0 : 1;
+}

@@ -1,0 +1,120 @@
+/* The application's command line, after EAL's `--`. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sink.h"
+
+static const char usage[] =
+    "usage: rsspp-sink [EAL options] -- [--port P] [--queues N] [--software-rss]\n"
+    "         [--table-size R] [--key HEX] [--work-cycles C] [--rate PPS] [--yield]\n"
+    "         [--flows-per-bucket F] [--no-count] [--stop-after PACKETS] [--duration S]\n"
+    "         [--ring-size N] [--mbufs N]\n";
+
+enum {
+    OPT_PORT = 256, OPT_QUEUES, OPT_SOFTWARE, OPT_TABLE, OPT_KEY, OPT_WORK, OPT_RATE, OPT_YIELD,
+    OPT_FLOWS, OPT_NO_COUNT, OPT_STOP, OPT_DURATION, OPT_RING, OPT_MBUFS, OPT_HELP,
+};
+
+static const struct option long_options[] = {
+    {"port", required_argument, NULL, OPT_PORT},
+    {"queues", required_argument, NULL, OPT_QUEUES},
+    {"software-rss", no_argument, NULL, OPT_SOFTWARE},
+    {"table-size", required_argument, NULL, OPT_TABLE},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"work-cycles", required_argument, NULL, OPT_WORK},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"yield", no_argument, NULL, OPT_YIELD},
+    {"flows-per-bucket", required_argument, NULL, OPT_FLOWS},
+    {"no-count", no_argument, NULL, OPT_NO_COUNT},
+    {"stop-after", required_argument, NULL, OPT_STOP},
+    {"duration", required_argument, NULL, OPT_DURATION},
+    {"ring-size", required_argument, NULL, OPT_RING},
+    {"mbufs", required_argument, NULL, OPT_MBUFS},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static int number(const char *option, const char *text, double low, double high, double *value) {
+    char *end;
+    *value = strtod(text, &end);
+    if (*text == '\0' || *end != '\0' || !(*value >= low && *value <= high)) {
+        fprintf(stderr, "rsspp-sink: --%s \"%s\": expected a number in [%g, %g]\n", option, text,
+                low, high);
+        return -1;
+    }
+    return 0;
+}
+
+static int hex_digit(char c) {
+    return c >= '0' && c <= '9' ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Hex digits, optionally colon-separated (ethtool -x style). */
+static int hex_key(const char *text, uint8_t *key, uint32_t *size) {
+    uint32_t digits = 0;
+    for (const char *c = text; *c != '\0'; c++) {
+        if (*c == ':')
+            continue;
+        int nibble = hex_digit(*c);
+        if (nibble < 0 || digits == 2 * RSSPP_KEY_MAX) {
+            digits = 0;
+            break;
+        }
+        key[digits / 2] = (uint8_t)(digits % 2 ? key[digits / 2] << 4 | nibble : nibble);
+        digits++;
+    }
+    if (digits % 2 == 0 && digits / 2 >= RSSPP_KEY_MIN) {
+        *size = digits / 2;
+        return 0;
+    }
+    fprintf(stderr, "rsspp-sink: --key \"%s\": expected %d to %d bytes in hex\n", text,
+            RSSPP_KEY_MIN, RSSPP_KEY_MAX);
+    return -1;
+}
+
+int parse_options(int argc, char **argv, struct sink_options *options) {
+    *options = (struct sink_options){
+        .queues = 1, .flows_per_bucket = 16, .count = 1, .ring_size = 1024, .mbufs = 8191,
+    };
+    double value;
+    int option;
+    optind = 1;
+    while ((option = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+        const char *name = option >= OPT_PORT && option <= OPT_HELP
+            ? long_options[option - OPT_PORT].name : "";
+        int bad = 0;
+        switch (option) {
+        case OPT_PORT: bad = number(name, optarg, 0, RTE_MAX_ETHPORTS - 1, &value); options->port = (uint16_t)value; break;
+        case OPT_QUEUES: bad = number(name, optarg, 1, 1024, &value); options->queues = (uint16_t)value; break;
+        case OPT_SOFTWARE: options->software_rss = 1; break;
+        case OPT_TABLE: bad = number(name, optarg, 1, 65536, &value); options->table_size = (uint32_t)value; break;
+        case OPT_KEY: bad = hex_key(optarg, options->key, &options->key_size); break;
+        case OPT_WORK: bad = number(name, optarg, 0, 1e12, &value); options->work_cycles = (uint64_t)value; break;
+        case OPT_RATE: bad = number(name, optarg, 0, 1e12, &value); options->rate = value; break;
+        case OPT_YIELD: options->yield = 1; break;
+        case OPT_FLOWS: bad = number(name, optarg, 0, 4096, &value); options->flows_per_bucket = (uint32_t)value; break;
+        case OPT_NO_COUNT: options->count = 0; break;
+        case OPT_STOP: bad = number(name, optarg, 0, 1e18, &value); options->stop_after = (uint64_t)value; break;
+        case OPT_DURATION: bad = number(name, optarg, 0, 1e9, &value); options->duration = value; break;
+        case OPT_RING: bad = number(name, optarg, 2, 1 << 20, &value); options->ring_size = (uint32_t)value; break;
+        case OPT_MBUFS: bad = number(name, optarg, 512, 1 << 26, &value); options->mbufs = (uint32_t)value; break;
+        case OPT_HELP: fputs(usage, stdout); exit(0);
+        default: bad = 1; fputs(usage, stderr); break;
+        }
+        if (bad)
+            return -1;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "rsspp-sink: unexpected argument \"%s\"\n%s", argv[optind], usage);
+        return -1;
+    }
+    if (options->ring_size & (options->ring_size - 1)) {
+        fprintf(stderr, "rsspp-sink: --ring-size %u: expected a power of two\n", options->ring_size);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,154 @@
+/* What rsspp-sink prints on stdout, one JSON object per line: "ready" once running, "table"
+ * on SIGUSR1, and on exit one "queue" line per queue, a "port" line and a cumulative "load"
+ * record of rsspp's contract (man rsspp-records.5) that rss-plan can read. */
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+
+#include "sink.h"
+
+static const char *mode(const struct sink *sink) {
+    return sink->options.software_rss ? "software" : "hardware";
+}
+
+/* The EAL file prefix: the last part of the runtime directory. */
+static const char *file_prefix(void) {
+    const char *directory = rte_eal_get_runtime_dir();
+    const char *slash = strrchr(directory, '/');
+    return slash != NULL ? slash + 1 : directory;
+}
+
+int current_table(const struct sink *sink, uint16_t *table, uint32_t size) {
+    const struct rsspp_block *block = rsspp_port_block(sink->rsspp);
+    if (sink->options.software_rss) {
+        const uint16_t *entries = rsspp_block_table(block);
+        for (uint32_t b = 0; b < size; b++)
+            table[b] = __atomic_load_n(&entries[b], __ATOMIC_RELAXED);
+        return 0;
+    }
+    if (sink->options.queues == 1) { /* one queue, RETA or not: every bucket goes there */
+        memset(table, 0, size * sizeof *table);
+        return 0;
+    }
+    return rsspp_reta_query(sink->options.port, table, (uint16_t)size);
+}
+
+static void print_table(const uint16_t *table, uint32_t size) {
+    printf("[");
+    for (uint32_t b = 0; b < size; b++)
+        printf(b ? ",%u" : "%u", table[b]);
+    printf("]");
+}
+
+static void print_counts(const uint64_t *counts, uint32_t size) {
+    printf("[");
+    for (uint32_t b = 0; b < size; b++)
+        printf(b ? ",%" PRIu64 : "%" PRIu64, counts[b]);
+    printf("]");
+}
+
+void report_ready(const struct sink *sink) {
+    const struct rsspp_block *block = rsspp_port_block(sink->rsspp);
+    printf("{\"type\":\"ready\",\"port\":%u,\"device\":\"%s\",\"queues\":%u,\"table_size\":%" PRIu32
+           ",\"mode\":\"%s\",\"memzone\":\"" RSSPP_MEMZONE_FORMAT "\",\"file_prefix\":\"%s\","
+           "\"counting\":%s}\n",
+           sink->options.port, block->device_name, block->queues, block->table_size, mode(sink),
+           sink->options.port, file_prefix(), sink->options.count ? "true" : "false");
+}
+
+void report_table(const struct sink *sink) {
+    uint32_t size = rsspp_port_block(sink->rsspp)->table_size;
+    uint16_t table[size];
+    if (current_table(sink, table, size) != 0) {
+        fprintf(stderr, "rsspp-sink: %s\n", rsspp_error());
+        return;
+    }
+    printf("{\"type\":\"table\",\"port\":%u,\"mode\":\"%s\",\"reta\":", sink->options.port,
+           mode(sink));
+    print_table(table, size);
+    printf("}\n");
+}
+
+static double load(uint64_t busy, uint64_t idle) {
+    return busy + idle == 0 ? 0 : (double)busy / (double)(busy + idle);
+}
+
+static void report_queues(const struct sink *sink, const uint16_t *table) {
+    const struct rsspp_block *block = rsspp_port_block(sink->rsspp);
+    uint64_t now = rte_rdtsc();
+    for (uint16_t q = 0; q < sink->options.queues; q++) {
+        const struct worker_stats *stats = &sink->workers[q].stats;
+        const struct rsspp_queue_stats *counted = rsspp_block_queue_stats(block, q);
+        const struct rsspp_dispatch_stats *dispatch = rsspp_block_dispatch_stats(block, q);
+        uint32_t flows = 0;
+        for (uint32_t b = 0; table != NULL && sink->flows.slots != NULL && b < block->table_size; b++)
+            if (table[b] == q)
+                flows += flow_count(&sink->flows, b, now);
+        printf("{\"type\":\"queue\",\"queue\":%u,\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+               ",\"load\":%.6f,\"busy_cycles\":%" PRIu64 ",\"idle_cycles\":%" PRIu64
+               ",\"software_hashed\":%" PRIu64 ",\"dispatched\":%" PRIu64 ",\"dropped\":%" PRIu64
+               ",\"flows\":%" PRIu32 ",\"new_flows\":%" PRIu64 ",\"flow_overflows\":%" PRIu64 "}\n",
+               q, stats->packets, stats->bytes, load(counted->busy_cycles, counted->idle_cycles),
+               counted->busy_cycles, counted->idle_cycles, counted->software_hashed,
+               dispatch->dispatched, dispatch->dropped, flows, stats->new_flows,
+               stats->flow_overflows);
+    }
+}
+
+static void report_port(const struct sink *sink, double seconds) {
+    struct rte_eth_stats stats = {0};
+    rte_eth_stats_get(sink->options.port, &stats);
+    uint64_t processed = 0;
+    for (uint16_t q = 0; q < sink->options.queues; q++)
+        processed += sink->workers[q].stats.packets;
+    printf("{\"type\":\"port\",\"port\":%u,\"seconds\":%.6f,\"received\":%" PRIu64
+           ",\"missed\":%" PRIu64 ",\"processed\":%" PRIu64 ",\"dispatcher_received\":%" PRIu64
+           ",\"packets_per_second\":%.1f}\n",
+           sink->options.port, seconds, stats.ipackets, stats.imissed, processed,
+           sink->dispatcher_packets, seconds > 0 ? (double)processed / seconds : 0);
+}
+
+/* The whole run as one load record: per-bucket totals and per-queue busy fractions. */
+static void report_load(const struct sink *sink, const uint16_t *table, double seconds) {
+    const struct rsspp_block *block = rsspp_port_block(sink->rsspp);
+    uint32_t size = block->table_size;
+    uint64_t *packets = rte_malloc(NULL, size * sizeof(uint64_t), 0);
+    uint64_t *bytes = rte_malloc(NULL, size * sizeof(uint64_t), 0);
+    uint64_t busy[block->queues], idle[block->queues];
+    if (packets != NULL && bytes != NULL) {
+        rsspp_block_read(block, packets, bytes, busy, idle);
+        printf("{\"type\":\"load\",\"v\":1,\"interval\":%.6f,\"device\":\"dpdk:%u@%s\","
+               "\"source\":\"rsspp-sink\",\"queues\":%u,\"reta\":",
+               seconds, sink->options.port, file_prefix(), block->queues);
+        print_table(table, size);
+        printf(",\"packets\":");
+        print_counts(packets, size);
+        printf(",\"bytes\":");
+        print_counts(bytes, size);
+        printf(",\"load\":[");
+        for (uint16_t q = 0; q < block->queues; q++)
+            printf(q ? ",%.6f" : "%.6f", load(busy[q], idle[q]));
+        printf("]}\n");
+    }
+    rte_free(packets);
+    rte_free(bytes);
+}
+
+void report_exit(const struct sink *sink) {
+    double seconds = (double)(rte_rdtsc() - sink->start_tsc) / (double)rte_get_tsc_hz();
+    uint32_t size = rsspp_port_block(sink->rsspp)->table_size;
+    uint16_t table[size];
+    int have_table = current_table(sink, table, size) == 0;
+    if (!have_table)
+        fprintf(stderr, "rsspp-sink: no table to report: %s\n", rsspp_error());
+    report_queues(sink, have_table ? table : NULL);
+    report_port(sink, seconds);
+    if (sink->options.count && have_table)
+        report_load(sink, table, seconds);
+}
