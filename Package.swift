@@ -46,5 +46,6 @@ let package = Package(
         .testTarget(name: "RSSRecordsTests", dependencies: ["RSSRecords"]),
         .testTarget(name: "RSSHashTests", dependencies: ["RSSHash"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
+        .testTarget(name: "NICSimTests", dependencies: ["NICSim", "RSSHash"]),
     ]
 )
