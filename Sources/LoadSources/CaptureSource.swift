@@ -53,7 +53,7 @@ public final class CaptureSource: LoadSource {
                               + "captures of Ethernet, raw IP and Linux cooked frames are")
         }
         let nic: NICStateFile
-        do { nic = try options.openNIC(suggested: CaptureSource.defaultShape) } catch { pcap_close(capture); throw error }
+        do { nic = try options.openNIC(suggested: CaptureSource.defaultShape).file } catch { pcap_close(capture); throw error }
         self.path = path
         self.capture = capture
         self.linkLayer = linkLayer
