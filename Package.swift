@@ -52,6 +52,6 @@ let package = Package(
         // Runs the built tools end to end, alone and in pipelines.
         .testTarget(name: "PipelineTests", dependencies: ["NICSim", "RSSRecords", "TestSupport"]),
         // Temporary directories, a shell runner and capture files for the tests above.
-        .target(name: "TestSupport", dependencies: ["RSSHash"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["NICSim", "RSSHash"], path: "Tests/TestSupport"),
     ]
 )

@@ -57,11 +57,11 @@ func predictedRecords(_ packets: [TestPacket], frames: [[UInt8]], state: NICStat
 
 @Suite struct CaptureSourceTests {
     let directory: TemporaryDirectory
-    var options = CounterOptions()
+    var options: CounterOptions
 
     init() throws {
         directory = try TemporaryDirectory()
-        options.nicPath = directory.file("nic.json")
+        options = CounterOptions(nicIn: directory)
         options.interval = 0.1
         options.queues = 4
         options.tableSize = 16

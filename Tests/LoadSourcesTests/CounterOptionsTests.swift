@@ -5,6 +5,14 @@ import Testing
 import TestSupport
 
 /// The same flows every epoch, so that what reaches the records can be predicted exactly.
+extension CounterOptions {
+    /// The defaults, with the NIC's state file in `directory`.
+    init(nicIn directory: TemporaryDirectory) {
+        self.init()
+        nicPath = directory.file("nic.json")
+    }
+}
+
 struct FixedScenario: TrafficScenario {
     var flows: [FlowActivity]
     var epochs = 0
@@ -17,11 +25,11 @@ struct FixedScenario: TrafficScenario {
 
 @Suite struct CounterOptionsTests {
     let directory: TemporaryDirectory
-    var options = CounterOptions()
+    let options: CounterOptions
 
     init() throws {
         directory = try TemporaryDirectory()
-        options.nicPath = directory.file("nic.json")
+        options = CounterOptions(nicIn: directory)
         try writeFile(directory.file("empty.pcap"), CaptureFormat.pcap.file([], linkType: .ethernet))
     }
 
