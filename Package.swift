@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "rss-count", targets: ["rss-count"]),
         .executable(name: "rss-plan", targets: ["rss-plan"]),
         .executable(name: "rss-apply", targets: ["rss-apply"]),
+        .executable(name: "rss-report", targets: ["rss-report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,6 +31,9 @@ let package = Package(
         // Where tables are written (rss-apply).
         .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim"]),
 
+        // Summaries of runs of load records (rss-report, the demo).
+        .target(name: "Reporting", dependencies: ["RSSRecords", "ToolSupport"]),
+
         .executableTarget(name: "rss-count", dependencies: [
             "LoadSources", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -39,6 +43,9 @@ let package = Package(
         .executableTarget(name: "rss-apply", dependencies: [
             "TableTargets", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "rss-report", dependencies: [
+            "Reporting", "ToolSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-bench", dependencies: [
             "Planning", "NICSim", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -46,5 +53,6 @@ let package = Package(
         .testTarget(name: "RSSRecordsTests", dependencies: ["RSSRecords"]),
         .testTarget(name: "RSSHashTests", dependencies: ["RSSHash"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
     ]
 )
