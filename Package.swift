@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "rss-count", targets: ["rss-count"]),
         .executable(name: "rss-plan", targets: ["rss-plan"]),
         .executable(name: "rss-apply", targets: ["rss-apply"]),
+        .executable(name: "rss-report", targets: ["rss-report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,7 +43,6 @@ let package = Package(
         // (include/rsspp_dpdk.h, man/rsspp-dpdk.3).
         .target(name: "RssppDPDK", exclude: ["rsspp-dpdk.pc.in"],
                 cSettings: dpdkCFlags, linkerSettings: dpdkLibraries),
-
         // How the tools attach to a DPDK primary as a secondary process (plain C for Swift).
         .target(name: "CDPDKSecondary", dependencies: ["RssppDPDK"], cSettings: dpdkCFlags,
                 linkerSettings: dpdkLibraries),
@@ -53,6 +53,9 @@ let package = Package(
         .executableTarget(name: "rsspp-sink", dependencies: ["RssppDPDK"], cSettings: dpdkCFlags,
                           linkerSettings: dpdkLibraries),
 
+        // Summaries of runs of load records (rss-report, the demo).
+        .target(name: "Reporting", dependencies: ["RSSRecords", "ToolSupport"]),
+
         .executableTarget(name: "rss-count", dependencies: [
             "LoadSources", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -61,6 +64,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-apply", dependencies: [
             "TableTargets", "ToolSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "rss-report", dependencies: [
+            "Reporting", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-bench", dependencies: [
             "Planning", "NICSim", "ToolSupport",
@@ -76,5 +82,6 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["NICSim", "RSSRecords", "TestSupport"]),
         // Temporary directories, a shell runner and capture files for the tests above.
         .target(name: "TestSupport", dependencies: ["NICSim", "RSSHash"], path: "Tests/TestSupport"),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
     ]
 )
