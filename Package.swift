@@ -17,6 +17,9 @@ let package = Package(
         .executable(name: "rss-plan", targets: ["rss-plan"]),
         .executable(name: "rss-apply", targets: ["rss-apply"]),
         .executable(name: "rss-report", targets: ["rss-report"]),
+        .executable(name: "rsspp-sink", targets: ["rsspp-sink"]),
+        // The DPDK application library for Swift applications (C ones use rsspp-dpdk.pc).
+        .library(name: "RssppDPDK", targets: ["RssppDPDK"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -57,13 +60,13 @@ let package = Package(
         .target(name: "Reporting", dependencies: ["RSSRecords", "ToolSupport"]),
 
         .executableTarget(name: "rss-count", dependencies: [
-            "LoadSources", "ToolSupport",
+            "LoadSources", "DPDKPort", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-plan", dependencies: [
             "Planning", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-apply", dependencies: [
-            "TableTargets", "ToolSupport",
+            "TableTargets", "DPDKPort", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-report", dependencies: [
             "Reporting", "ToolSupport",

@@ -2,6 +2,7 @@ import CDPDKSecondary
 import LoadSources
 import RSSRecords
 import RssppDPDK
+import TableTargets
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,32 +15,31 @@ public struct DPDKLoadSource: LoadSource {
     private let block: UnsafeMutablePointer<rsspp_block>
     private let interval: Double
     private let epochs: Int?
+    private let pacer: Pacer
     private var emitted = 0
     private var previous: Counters
-    private var deadline: Double
 
-    public init(_ device: DPDKDevice, interval: Double, epochs: Int? = nil) throws(DPDKError) {
-        guard interval > 0, interval.isFinite else {
-            throw DPDKError("\(device): interval \(interval): expected a positive number of seconds")
-        }
+    /// Attaches (once per process) and takes the first reading; the first record covers the
+    /// `interval` after it. A stop signal ends the run between two records.
+    public init(_ device: DPDKDevice, interval: Double, epochs: Int? = nil,
+                stopSignals: StopSignals? = nil) throws(DPDKError) {
         table = try PortTable(device, requiringBlock: true)
         block = table.block!
         self.interval = interval
         self.epochs = epochs
         previous = Counters(block)
-        deadline = previous.time + interval
+        pacer = Pacer(realTime: true, stopSignals: stopSignals)
     }
 
     public mutating func next() throws -> LoadRecord? {
         if let epochs, emitted >= epochs { return nil }
-        sleep(until: deadline)
+        guard pacer.wait(untilElapsed: Double(emitted + 1) * interval) else { return nil }
         let current = Counters(block)
-        // Drift-free pacing; after a stall, restart from now rather than catch up in a burst.
-        deadline = max(deadline + interval, current.time)
-        let reta = try table.read()
+        let reta: DeviceTable
+        do throws(DPDKError) { reta = try table.read() } catch { throw SourceError(.unavailable, error.description) }
         let buckets = current.packets.count
         guard reta.reta.count == buckets else {
-            throw DPDKError("\(table.device): the rsspp block counts \(buckets) buckets, but the table in force has \(reta.reta.count) entries")
+            throw SourceError(.unavailable, "\(table.device): the rsspp block counts \(buckets) buckets, but the table in force has \(reta.reta.count) entries")
         }
         let record = LoadRecord(
             time: unixTime(), interval: current.time - previous.time, device: table.device.description,
@@ -90,18 +90,4 @@ func monotonicTime() -> Double {
     var now = timespec()
     clock_gettime(CLOCK_MONOTONIC, &now)
     return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-}
-
-private func unixTime() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_REALTIME, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-}
-
-private func sleep(until deadline: Double) {
-    let remaining = deadline - monotonicTime()
-    guard remaining > 0 else { return }
-    var pause = timespec(tv_sec: Int(remaining), tv_nsec: Int((remaining - remaining.rounded(.down)) * 1e9))
-    var left = timespec()
-    while nanosleep(&pause, &left) != 0 && errno == EINTR { pause = left }
 }

@@ -9,13 +9,17 @@ public struct PlanApplier {
     private let fixedTarget: (any TableTarget)?
     private let dryRun: Bool
     private let clock: () -> Double
+    private let extraKinds: [TargetKind]
     private var targets: [String: any TableTarget] = [:]
 
-    public init(target: String? = nil, dryRun: Bool = false,
-                clock: @escaping () -> Double = unixTime) throws(TargetError) {
-        fixedTarget = try target.map { device throws(TargetError) in try tableTarget(device: device) }
+    public init(target: String? = nil, dryRun: Bool = false, clock: @escaping () -> Double = unixTime,
+                extraKinds: [TargetKind] = []) throws(TargetError) {
+        fixedTarget = try target.map { device throws(TargetError) in
+            try tableTarget(device: device, extraKinds: extraKinds)
+        }
         self.dryRun = dryRun
         self.clock = clock
+        self.extraKinds = extraKinds
     }
 
     /// The line to write for plan `line` (number `number` of the input), `\n`-terminated.
@@ -38,7 +42,7 @@ public struct PlanApplier {
         }
         if let known = targets[device] { return known }
         do {
-            let target = try tableTarget(device: device)
+            let target = try tableTarget(device: device, extraKinds: extraKinds)
             targets[device] = target
             return target
         } catch {

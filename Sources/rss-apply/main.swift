@@ -1,4 +1,5 @@
 import ArgumentParser
+import DPDKPort
 import TableTargets
 import ToolSupport
 
@@ -9,7 +10,7 @@ struct RSSApply: ParsableCommand {
         commandName: "rss-apply",
         abstract: "Write the tables of plan records (stdin) to their devices and re-emit each plan with \"applied\".")
 
-    @Argument(help: "Where every table goes (file:PATH); default: each plan's \"device\".")
+    @Argument(help: "Where every table goes (file:PATH or dpdk:PORT[@FILE_PREFIX]); default: each plan's \"device\".")
     var target: String?
 
     @Flag(help: "Validate each plan against its target and re-emit it, without writing.")
@@ -20,7 +21,11 @@ struct RSSApply: ParsableCommand {
 
     func run() throws {
         var applier: PlanApplier
-        do { applier = try PlanApplier(target: target, dryRun: dryRun) } catch { throw ValidationError(error.description) }
+        do {
+            applier = try PlanApplier(target: target, dryRun: dryRun, extraKinds: [DPDKKinds.target])
+        } catch {
+            throw ValidationError(error.description)
+        }
         RecordOutput.prepare()
         let status = RecordLoop(skipInvalid: skipInvalid).run { line, number in
             RecordOutput.write(try applier.apply(line, number: number))

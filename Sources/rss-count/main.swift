@@ -1,4 +1,5 @@
 import ArgumentParser
+import DPDKPort
 import LoadSources
 import RSSHash
 import ToolSupport
@@ -10,7 +11,7 @@ struct RSSCount: ParsableCommand {
         commandName: "rss-count",
         abstract: "Count packets per RSS bucket and load per queue on the simulated NIC; one load record per epoch.")
 
-    @Argument(help: "sim[:SCENARIO] (synthetic traffic) or pcap:FILE (a pcap or pcapng capture).")
+    @Argument(help: "sim[:SCENARIO] (synthetic traffic), pcap:FILE (a pcap or pcapng capture) or dpdk:PORT[@FILE_PREFIX] (a DPDK application counting with librsspp_dpdk).")
     var source = "sim"
 
     @Option(help: "Seconds per epoch (trace time for a capture).")
@@ -71,7 +72,8 @@ struct RSSCount: ParsableCommand {
 
         RecordOutput.prepare()
         do {
-            var records = try loadSource(source, options: options, stopSignals: .hold())
+            var records = try loadSource(source, options: options, stopSignals: .hold(),
+                                         extraKinds: [DPDKKinds.source])
             while let record = try records.next() { RecordOutput.write(record.jsonLine()) }
         } catch let error as SourceError {
             if error.kind == .usage { throw ValidationError(error.description) }
