@@ -42,8 +42,10 @@ static void work(const struct sink_options *options, uint16_t packets) {
         return;
     uint64_t deadline = rte_rdtsc() + options->work_cycles * packets;
     if (options->yield) {
-        uint64_t cycles = deadline - rte_rdtsc();
-        rte_delay_us_sleep((unsigned)(cycles * 1000000 / rte_get_tsc_hz()));
+        /* Signed: a thread preempted since the deadline was set may already be past it. */
+        int64_t remaining = (int64_t)(deadline - rte_rdtsc());
+        if (remaining > 0)
+            rte_delay_us_sleep((unsigned)((uint64_t)remaining * 1000000 / rte_get_tsc_hz()));
     }
     while (rte_rdtsc() < deadline)
         rte_pause();
