@@ -86,5 +86,8 @@ let package = Package(
         // Temporary directories, a shell runner and capture files for the tests above.
         .target(name: "TestSupport", dependencies: ["NICSim", "RSSHash"], path: "Tests/TestSupport"),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+        // The DPDK library's hash and block, and the DPDK path end to end (root, hugepages).
+        .testTarget(name: "DPDKTests", dependencies: [
+            "RssppDPDK", "CDPDKSecondary", "DPDKPort", "NICSim", "RSSHash", "RSSRecords", "TestSupport"]),
     ]
 )

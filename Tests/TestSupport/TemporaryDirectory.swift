@@ -7,12 +7,13 @@ public struct TestFailure: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// A fresh directory under /tmp, removed with everything in it when the value goes away.
+/// A fresh directory under /tmp, removed with everything in it when the value goes away. Its
+/// name holds the test area and the process id, so that concurrent runs do not collide.
 public final class TemporaryDirectory {
     public let path: String
 
-    public init() throws {
-        var template = Array("/tmp/rsspp-sim-\(getpid())-XXXXXX".utf8CString)
+    public init(area: String = "sim") throws {
+        var template = Array("/tmp/rsspp-\(area)-\(getpid())-XXXXXX".utf8CString)
         guard mkdtemp(&template) != nil else { throw TestFailure("mkdtemp: \(String(cString: strerror(errno)))") }
         path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }

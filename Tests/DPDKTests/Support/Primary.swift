@@ -1,0 +1,178 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import RSSRecords
+import TestSupport
+
+/// A run of rsspp-sink, the reference primary, with what it needs made for it alone: a
+/// temporary directory, a unique EAL file prefix, and hugepages when secondaries attach
+/// (else `--no-huge`, one process). `with` removes all of it, also when the test fails.
+final class Primary {
+    let directory: TemporaryDirectory
+    /// Unique per run: the temporary directory's name (area, pid, random suffix).
+    let prefix: String
+    private let hugepages: Hugepages?
+    private var pid: pid_t = 0
+    private var running = false
+
+    var device: String { "dpdk:0@\(prefix)" }
+    var hugepageDirectory: String? { hugepages?.mountPoint }
+    var stdoutPath: String { directory.file("sink.out") }
+    var stderrPath: String { directory.file("sink.err") }
+
+    /// Starts rsspp-sink on `vdev` with `workers` worker lcores and waits until it is ready.
+    static func with<T>(vdev: String, workers: Int, options: [String], secondaries: Bool,
+                        _ body: (Primary) throws -> T) throws -> T {
+        let primary = try Primary(secondaries: secondaries)
+        defer { primary.cleanUp() }
+        try primary.start(vdev: vdev, workers: workers, options: options)
+        return try body(primary)
+    }
+
+    private init(secondaries: Bool) throws {
+        directory = try TemporaryDirectory(area: "dpdk")
+        prefix = String(directory.path.split(separator: "/").last!)
+        hugepages = secondaries ? try Hugepages(pages: 64, in: directory) : nil
+    }
+
+    private func start(vdev: String, workers: Int, options: [String]) throws {
+        var eal = ["--file-prefix=\(prefix)", "--no-pci", "--no-telemetry", "--log-level=warning",
+                   "--lcores=(0-\(workers))@(\(try allowedCPUs()))", "--vdev=\(vdev)"]
+        if let hugepages {
+            eal += ["--huge-dir=\(hugepages.mountPoint)", "--socket-mem=96"]
+        } else {
+            eal += ["--no-huge", "-m", "128", "--no-shconf"]
+        }
+        let arguments = [toolDirectory + "/rsspp-sink"] + eal + ["--"] + options
+        pid = try spawn(arguments, stdout: stdoutPath, stderr: stderrPath)
+        running = true
+        let ready = try waitUntil(seconds: 30) { try !lines(ofType: "ready").isEmpty || !isRunning() }
+        guard ready, running else {
+            throw TestFailure("rsspp-sink did not get ready: \(try errors())")
+        }
+    }
+
+    /// The lines of `type` rsspp-sink printed so far, parsed.
+    func lines(ofType type: String) throws -> [SinkLine] {
+        let text = String(decoding: try readFile(stdoutPath), as: UTF8.self)
+        return try text.split(separator: "\n").filter { $0.contains("\"type\":\"\(type)\"") }
+            .map { try SinkLine(Array($0.utf8)) }
+    }
+
+    func errors() throws -> String {
+        String(decoding: try readFile(stderrPath), as: UTF8.self)
+    }
+
+    /// The table the primary has in force, as it reports it on SIGUSR1.
+    func table() throws -> [Int] {
+        let before = try lines(ofType: "table").count
+        kill(pid, SIGUSR1)
+        guard try waitUntil(seconds: 10, { try lines(ofType: "table").count > before }) else {
+            throw TestFailure("rsspp-sink printed no table: \(try errors())")
+        }
+        return try lines(ofType: "table").last!.integers("reta")
+    }
+
+    /// Stops the primary (SIGTERM) and returns what it printed on exit.
+    func stop() throws -> SinkExit {
+        kill(pid, SIGTERM)
+        return try exit(within: 20)
+    }
+
+    /// Waits for the primary to end by itself (`--stop-after`, `--duration`) and returns what
+    /// it printed on exit.
+    func exit(within seconds: Double) throws -> SinkExit {
+        guard waitUntil(seconds: seconds, { !isRunning() }) else {
+            throw TestFailure("rsspp-sink still runs after \(seconds) s: \(try errors())")
+        }
+        let loads = try String(decoding: readFile(stdoutPath), as: UTF8.self).split(separator: "\n")
+            .filter { $0.contains("\"type\":\"load\"") }
+        return SinkExit(queues: try lines(ofType: "queue"), port: try lines(ofType: "port").last,
+                        load: try loads.last.map { try LoadRecord(jsonLine: Array($0.utf8), lineNumber: 1) })
+    }
+
+    private func isRunning() -> Bool {
+        guard running else { return false }
+        var status: Int32 = 0
+        if waitpid(pid, &status, WNOHANG) == pid { running = false }
+        return running
+    }
+
+    private func cleanUp() {
+        if isRunning() {
+            kill(pid, SIGKILL)
+            while waitpid(pid, nil, 0) < 0 && errno == EINTR {}
+            running = false
+        }
+        hugepages?.release()
+        removeTree("/var/run/dpdk/\(prefix)")
+    }
+}
+
+/// What rsspp-sink printed on exit: a line per queue, the port's line, the cumulative load record.
+struct SinkExit {
+    let queues: [SinkLine]
+    let port: SinkLine?
+    let load: LoadRecord?
+
+    func total(_ field: String) throws -> Int { try queues.reduce(0) { try $0 + $1.integer(field) } }
+}
+
+/// One JSON line of rsspp-sink: numbers, strings and integer arrays by member name.
+struct SinkLine {
+    private var numbers: [String: Double] = [:]
+    private var strings: [String: String] = [:]
+    private var arrays: [String: [Int]] = [:]
+
+    init(_ line: [UInt8]) throws {
+        try decodeObject(line, lineNumber: 1) { scanner, key in
+            switch try scanner.kind() {
+            case .number: numbers[key] = try scanner.double()
+            case .string: strings[key] = try scanner.string()
+            case .array: arrays[key] = try scanner.integerArray()
+            default: try scanner.skipValue()
+            }
+        }
+    }
+
+    func number(_ key: String) throws -> Double {
+        guard let value = numbers[key] else { throw TestFailure("rsspp-sink line without \"\(key)\"") }
+        return value
+    }
+
+    func integer(_ key: String) throws -> Int { Int(try number(key)) }
+
+    func integers(_ key: String) throws -> [Int] {
+        guard let value = arrays[key] else { throw TestFailure("rsspp-sink line without \"\(key)\"") }
+        return value
+    }
+
+    func string(_ key: String) -> String? { strings[key] }
+}
+
+/// Starts `arguments` with stdin from /dev/null and stdout, stderr to files.
+func spawn(_ arguments: [String], stdout: String, stderr: String) throws -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    // The test runner's threads may block signals; the child must see SIGUSR1 and SIGTERM.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t(), defaults = sigset_t()
+    sigemptyset(&none)
+    sigemptyset(&defaults)
+    [SIGUSR1, SIGTERM, SIGINT, SIGPIPE].forEach { sigaddset(&defaults, $0) }
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    var pid: pid_t = 0
+    let status = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ)
+    guard status == 0 else { throw TestFailure("posix_spawn \(arguments[0]): \(String(cString: strerror(status)))") }
+    return pid
+}

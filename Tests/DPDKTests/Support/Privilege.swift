@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+import TestSupport
+
+/// DPDK's multi-process tests need root: hugepages, a hugetlbfs mount, /var/run/dpdk. They run
+/// as root, and always under CI=true, where a missing privilege must fail them, not skip them.
+enum Privilege {
+    static let runsDPDK = getuid() == 0 || getenv("CI").map { String(cString: $0) } == "true"
+    static let reason: Comment = "DPDK tests need root (hugepages, hugetlbfs, /var/run/dpdk); run as root or with CI=true"
+}
+
+/// Polls `condition` every 20 ms for up to `seconds`; true once it holds.
+func waitUntil(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = monotonicSeconds() + seconds
+    while monotonicSeconds() < deadline {
+        if try condition() { return true }
+        usleep(20_000)
+    }
+    return try condition()
+}
+
+func monotonicSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+
+/// The CPUs this process may run on, as EAL's `--lcores` wants them (`0-1`, `0,2-3`).
+func allowedCPUs() throws -> String {
+    let status = String(decoding: try readFile("/proc/self/status"), as: UTF8.self)
+    guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }) else {
+        throw TestFailure("/proc/self/status has no Cpus_allowed_list")
+    }
+    return String(line.dropFirst("Cpus_allowed_list:".count)).trimmingWhitespace()
+}
+
+/// Runs `command` (no shell), waits for it, returns its status; for mount and the like.
+@discardableResult
+func run(_ command: [String]) -> Int32 {
+    var pid: pid_t = 0
+    let arguments: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
+    defer { arguments.forEach { free($0) } }
+    guard posix_spawnp(&pid, command[0], nil, nil, arguments, environ) == 0 else { return 127 }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+}
+
+/// Removes `path` and everything under it (rm -rf), for /var/run/dpdk/PREFIX.
+func removeTree(_ path: String) {
+    run(["rm", "-rf", "--one-file-system", path])
+}
