@@ -57,9 +57,9 @@ void report_ready(const struct sink *sink) {
     const struct rsspp_block *block = rsspp_port_block(sink->rsspp);
     printf("{\"type\":\"ready\",\"port\":%u,\"device\":\"%s\",\"queues\":%u,\"table_size\":%" PRIu32
            ",\"mode\":\"%s\",\"memzone\":\"" RSSPP_MEMZONE_FORMAT "\",\"file_prefix\":\"%s\","
-           "\"counting\":%s}\n",
+           "\"counting\":%s,\"tsc_hz\":%" PRIu64 "}\n",
            sink->options.port, block->device_name, block->queues, block->table_size, mode(sink),
-           sink->options.port, file_prefix(), sink->options.count ? "true" : "false");
+           sink->options.port, file_prefix(), sink->options.count ? "true" : "false", block->tsc_hz);
 }
 
 void report_table(const struct sink *sink) {

@@ -91,7 +91,9 @@ int worker_main(void *argument) {
     const struct sink_options *options = &sink->options;
     struct pacer pacer = pacer_make(options->rate / options->queues);
     struct rte_mbuf *packets[BURST];
-    while (!sink->quit) {
+    /* In software RSS the dispatcher stops first; a worker then empties its ring, so that every
+     * packet dispatched is processed. */
+    while (!sink->quit || (worker->ring != NULL && !rte_ring_empty(worker->ring))) {
         uint16_t count;
         if (worker->ring != NULL) {
             count = (uint16_t)rte_ring_dequeue_burst(worker->ring, (void **)packets, BURST, NULL);

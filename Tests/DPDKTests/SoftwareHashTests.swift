@@ -35,7 +35,7 @@ import TestSupport
     @Test(arguments: FlowType.allCases)
     func everyFlowTypeWithAndWithoutVLAN(type: FlowType) {
         var random = SeededGenerator(seed: UInt64(FlowType.allCases.firstIndex(of: type)!))
-        for _ in 0..<200 {
+        for _ in 0..<50 {
             let v6 = [.tcp6, .udp6, .sctp6, .ip6].contains(type)
             let flow = FlowTuple(type: type, source: random.bytes(v6 ? 16 : 4), destination: random.bytes(v6 ? 16 : 4),
                                  sourcePort: UInt16(truncatingIfNeeded: random.next()),

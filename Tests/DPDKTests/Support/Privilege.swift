@@ -11,6 +11,11 @@ enum Privilege {
     static let reason: Comment = "DPDK tests need root (hugepages, hugetlbfs, /var/run/dpdk); run as root or with CI=true"
 }
 
+/// The DPDK path end to end: each test starts a primary and its secondaries, so they run one
+/// at a time, sparing the shared cores and keeping timings honest.
+@Suite(.serialized, .enabled(if: Privilege.runsDPDK, Privilege.reason))
+enum DPDKPath {}
+
 /// Polls `condition` every 20 ms for up to `seconds`; true once it holds.
 func waitUntil(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = monotonicSeconds() + seconds
