@@ -56,6 +56,10 @@ let package = Package(
         .executableTarget(name: "rsspp-sink", dependencies: ["RssppDPDK"], cSettings: dpdkCFlags,
                           linkerSettings: dpdkLibraries),
 
+        // The library's costs: counting a burst, reading a block (scripts/bench-dpdk).
+        .executableTarget(name: "rsspp-dpdk-bench", dependencies: ["RssppDPDK"], cSettings: dpdkCFlags,
+                          linkerSettings: dpdkLibraries),
+
         // Summaries of runs of load records (rss-report, the demo).
         .target(name: "Reporting", dependencies: ["RSSRecords", "ToolSupport"]),
 

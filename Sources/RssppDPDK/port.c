@@ -255,6 +255,11 @@ void rsspp_count_burst(struct rsspp_queue *queue, struct rte_mbuf *const *packet
                        uint16_t count) {
     struct rsspp_bucket_counts *buckets = queue->buckets;
     uint64_t bytes = 0, hashed_here = 0;
+    /* Consecutive packets of one bucket (a burst of one flow) are added up here and stored
+     * once: incrementing the same counter in memory packet after packet would chain every
+     * increment on the one before. */
+    uint32_t run_bucket = 0;
+    uint64_t run_packets = 0, run_bytes = 0;
     for (uint16_t i = 0; i < count; i++) {
         const struct rte_mbuf *m = packets[i];
         uint32_t hash;
@@ -264,18 +269,26 @@ void rsspp_count_burst(struct rsspp_queue *queue, struct rte_mbuf *const *packet
             hash = software_hash(queue->port, m);
             hashed_here++;
         }
-        struct rsspp_bucket_counts *bucket = &buckets[bucket_of(&queue->map, hash)];
-        bucket->packets++;
-        bucket->bytes += m->pkt_len;
+        uint32_t bucket = bucket_of(&queue->map, hash);
+        if (bucket != run_bucket) {
+            buckets[run_bucket].packets += run_packets;
+            buckets[run_bucket].bytes += run_bytes;
+            run_bucket = bucket;
+            run_packets = 0;
+            run_bytes = 0;
+        }
+        run_packets++;
+        run_bytes += m->pkt_len;
         bytes += m->pkt_len;
     }
+    buckets[run_bucket].packets += run_packets;
+    buckets[run_bucket].bytes += run_bytes;
     queue->stats->packets += count;
     queue->stats->bytes += bytes;
     queue->stats->software_hashed += hashed_here;
 }
 
-void rsspp_account(struct rsspp_queue *queue, uint16_t received) {
-    uint64_t now = rte_rdtsc();
+void rsspp_account(struct rsspp_queue *queue, uint16_t received, uint64_t now) {
     if (likely(queue->last_tsc != 0)) {
         uint64_t elapsed = now - queue->last_tsc;
         if (queue->last_received)

@@ -93,11 +93,12 @@ static void report_queues(const struct sink *sink, const uint16_t *table) {
         printf("{\"type\":\"queue\",\"queue\":%u,\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
                ",\"load\":%.6f,\"busy_cycles\":%" PRIu64 ",\"idle_cycles\":%" PRIu64
                ",\"software_hashed\":%" PRIu64 ",\"dispatched\":%" PRIu64 ",\"dropped\":%" PRIu64
-               ",\"flows\":%" PRIu32 ",\"new_flows\":%" PRIu64 ",\"flow_overflows\":%" PRIu64 "}\n",
+               ",\"flows\":%" PRIu32 ",\"new_flows\":%" PRIu64 ",\"flow_overflows\":%" PRIu64
+               ",\"cpu_seconds\":%.6f}\n",
                q, stats->packets, stats->bytes, load(counted->busy_cycles, counted->idle_cycles),
                counted->busy_cycles, counted->idle_cycles, counted->software_hashed,
                dispatch->dispatched, dispatch->dropped, flows, stats->new_flows,
-               stats->flow_overflows);
+               stats->flow_overflows, stats->cpu_seconds);
     }
 }
 

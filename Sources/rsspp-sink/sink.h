@@ -69,6 +69,7 @@ struct worker_stats {
     uint64_t bytes;
     uint64_t new_flows;
     uint64_t flow_overflows;
+    double cpu_seconds;      /* the worker thread's CPU time, set when it stops */
 } __rte_cache_aligned;
 
 struct worker {

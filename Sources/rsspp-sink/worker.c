@@ -1,4 +1,6 @@
 /* The polling loops: a worker per queue, and the dispatcher of software RSS. */
+#include <time.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -58,13 +60,13 @@ static void idle(const struct sink_options *options) {
 
 static void process(struct sink *sink, struct worker *worker, struct rte_mbuf **packets,
                     uint16_t count) {
+    uint64_t now = rte_rdtsc(), bytes = 0;
     if (worker->counter != NULL)
-        rsspp_account(worker->counter, count);
+        rsspp_account(worker->counter, count, now);
     if (count == 0) {
         idle(&sink->options);
         return;
     }
-    uint64_t now = rte_rdtsc(), bytes = 0;
     for (uint16_t i = 0; i < count; i++) {
         bytes += packets[i]->pkt_len;
         if (sink->flows.slots == NULL)
@@ -103,6 +105,10 @@ int worker_main(void *argument) {
         }
         process(sink, worker, packets, count);
     }
+    /* CPU time, unlike wall time, is what the worker cost even on a core shared with others. */
+    struct timespec cpu;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+    worker->stats.cpu_seconds = (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9;
     return 0;
 }
 

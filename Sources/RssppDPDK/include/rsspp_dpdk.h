@@ -204,10 +204,12 @@ const char *rsspp_error(void);
 void rsspp_count_burst(struct rsspp_queue *queue, struct rte_mbuf *const *packets,
                        uint16_t count);
 
-/* Call once per polling-loop iteration, right after rte_eth_rx_burst (or the ring dequeue)
- * with what it returned. The cycles since the previous call go to busy when the previous
- * iteration had packets (they were spent processing them), else to idle. */
-void rsspp_account(struct rsspp_queue *queue, uint16_t received);
+/* Call once per polling-loop iteration, right after rte_eth_rx_burst (or the ring dequeue),
+ * with what it returned and the TSC now: rte_rdtsc(), or a value the loop already read this
+ * iteration (reading the TSC is not free: about 20 ns in some VMs). The cycles since the
+ * previous call go to busy when the previous iteration had packets (they were spent
+ * processing them), else to idle. */
+void rsspp_account(struct rsspp_queue *queue, uint16_t received, uint64_t tsc);
 
 /* The packet's RSS hash: the PMD's when present, else the software hash (which is then
  * stored in the mbuf with RTE_MBUF_F_RX_RSS_HASH, so that counting does not redo it). */
