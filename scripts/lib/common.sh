@@ -24,5 +24,6 @@ ensure_packages() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# What building rsspp needs: libpcap for capture replay.
-build_packages=(libpcap-dev pkg-config)
+# What building rsspp needs: libpcap for capture replay, DPDK (headers, libraries and the
+# net_null, net_pcap and net_ring PMDs the tests use) for the dpdk: path.
+build_packages=(libpcap-dev pkg-config libdpdk-dev)
