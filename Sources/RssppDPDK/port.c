@@ -150,7 +150,7 @@ struct rsspp_port *rsspp_port_create(const struct rsspp_port_config *config) {
         return fail_null(-ENODEV, "port %u does not exist", config->port_id);
     if (config->queues == 0)
         return fail_null(-EINVAL, "port %u: at least one queue is needed", config->port_id);
-    uint32_t table_size, key_size;
+    uint32_t table_size = 0, key_size = 0;
     uint8_t key[RSSPP_KEY_MAX];
     if (resolve(config, &table_size, key, &key_size) != 0)
         return NULL;
