@@ -1,22 +1,8 @@
 import NICSim
+import RSSRecords
 
-/// A kind of source that a module above this one provides (`dpdk:` in DPDKPort), so that this
-/// module, and the tools that do not need the kind, stay free of its libraries.
-public struct SourceKind: Sendable {
-    public typealias Make = @Sendable (_ spec: String, _ options: CounterOptions, _ stopSignals: StopSignals?)
-        throws(SourceError) -> any LoadSource
-    /// What comes before the colon: `dpdk`.
-    public let name: String
-    /// How the SOURCE argument is written, for messages: `dpdk:PORT[@FILE_PREFIX]`.
-    public let usage: String
-    public let make: Make
-
-    public init(name: String, usage: String, make: @escaping Make) {
-        self.name = name
-        self.usage = usage
-        self.make = make
-    }
-}
+/// A kind of source from a module above this one (`dpdk:` in DPDKPort); it throws SourceErrors.
+public typealias SourceKind = DeviceKind<(options: CounterOptions, stopSignals: StopSignals?), any LoadSource>
 
 /// The source a SOURCE argument of `rss-count` names, one case per kind of source. `sim` paces
 /// its epochs in real time unless `fast`; a capture runs as fast as it can unless `pace`.
@@ -31,9 +17,15 @@ public func loadSource(_ spec: String, options: CounterOptions, stopSignals: Sto
         return try CaptureSource(path: argument!, options: options,
                                  pacer: Pacer(realTime: options.pace, stopSignals: stopSignals))
     default:
-        if let extra = extraKinds.first(where: { $0.name == kind }) { return try extra.make(spec, options, stopSignals) }
+        if let extra = extraKinds.first(where: { $0.name == kind }) {
+            do { return try extra.make(spec, (options, stopSignals)) } catch let error as SourceError {
+                throw error
+            } catch {
+                throw SourceError(.unavailable, "\(error)")
+            }
+        }
         let usages = ["sim[:SCENARIO]", "pcap:FILE"] + extraKinds.map(\.usage)
-        throw SourceError(.usage, "unknown source \"\(spec)\"; expected \(usages.dropLast().joined(separator: ", ")) or \(usages.last!)")
+        throw SourceError(.usage, "unknown source \"\(spec)\"; expected \(oneOf(usages))")
     }
 }
 

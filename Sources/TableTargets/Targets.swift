@@ -1,19 +1,7 @@
-/// A kind of device that a module above this one provides (`dpdk:` in DPDKPort), so that this
-/// module, and the tools that do not need the kind, stay free of its libraries.
-public struct TargetKind: Sendable {
-    public typealias Make = @Sendable (_ device: String) throws(TargetError) -> any TableTarget
-    /// What comes before the colon: `dpdk`.
-    public let name: String
-    /// How the device is written, for messages: `dpdk:PORT[@FILE_PREFIX]`.
-    public let usage: String
-    public let make: Make
+import RSSRecords
 
-    public init(name: String, usage: String, make: @escaping Make) {
-        self.name = name
-        self.usage = usage
-        self.make = make
-    }
-}
+/// A kind of device from a module above this one (`dpdk:` in DPDKPort); it throws TargetErrors.
+public typealias TargetKind = DeviceKind<Void, any TableTarget>
 
 /// The target a device string names, one case per kind of device.
 public func tableTarget(device: String, extraKinds: [TargetKind] = []) throws(TargetError) -> any TableTarget {
@@ -21,10 +9,14 @@ public func tableTarget(device: String, extraKinds: [TargetKind] = []) throws(Ta
     switch kind {
     case "file" where !argument.isEmpty: return FileTarget(path: argument)
     default:
-        if let extra = extraKinds.first(where: { $0.name == kind }) { return try extra.make(device) }
-        let usages = ["file:PATH"] + extraKinds.map(\.usage)
-        throw TargetError("unknown target \"\(device)\"; expected \(usages.dropLast().joined(separator: ", "))"
-            + (usages.count > 1 ? " or " : "") + usages.last!)
+        if let extra = extraKinds.first(where: { $0.name == kind }) {
+            do { return try extra.make(device, ()) } catch let error as TargetError {
+                throw error
+            } catch {
+                throw TargetError("\(device): \(error)")
+            }
+        }
+        throw TargetError("unknown target \"\(device)\"; expected \(oneOf(["file:PATH"] + extraKinds.map(\.usage)))")
     }
 }
 

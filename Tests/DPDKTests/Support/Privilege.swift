@@ -41,19 +41,9 @@ func allowedCPUs() throws -> String {
     return String(line.dropFirst("Cpus_allowed_list:".count)).trimmingWhitespace()
 }
 
-/// Runs `command` (no shell), waits for it, returns its status; for mount and the like.
-@discardableResult
-func run(_ command: [String]) -> Int32 {
-    var pid: pid_t = 0
-    let arguments: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
-    defer { arguments.forEach { free($0) } }
-    guard posix_spawnp(&pid, command[0], nil, nil, arguments, environ) == 0 else { return 127 }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-}
-
-/// Removes `path` and everything under it (rm -rf), for /var/run/dpdk/PREFIX.
+/// Removes `path` and everything under it, for /var/run/dpdk/PREFIX.
 func removeTree(_ path: String) {
-    run(["rm", "-rf", "--one-file-system", path])
+    guard let pid = try? spawn(["/bin/rm", "-rf", "--one-file-system", path], stdout: "/dev/null",
+                               stderr: "/dev/null") else { return }
+    _ = exitStatus(waitingFor: pid)
 }
