@@ -27,8 +27,12 @@ let package = Package(
         .target(name: "LoadSources", dependencies: ["RSSRecords", "RSSHash", "NICSim", "CPcap"]),
         // Bucket -> queue assignment algorithms (rss-plan).
         .target(name: "Planning", dependencies: ["RSSRecords"]),
+        // The SIOCETHTOOL ioctl and the kernel's ethtool structs (a tiny C shim).
+        .target(name: "CEthtool"),
+        // A Linux interface's RSS table, key, hash fields and channels, typed for Swift.
+        .target(name: "Ethtool", dependencies: ["CEthtool", "RSSHash"]),
         // Where tables are written (rss-apply).
-        .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim"]),
+        .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim", "Ethtool"]),
 
         .executableTarget(name: "rss-count", dependencies: [
             "LoadSources", "ToolSupport",
@@ -46,5 +50,6 @@ let package = Package(
         .testTarget(name: "RSSRecordsTests", dependencies: ["RSSRecords"]),
         .testTarget(name: "RSSHashTests", dependencies: ["RSSHash"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
+        .testTarget(name: "EthtoolTests", dependencies: ["Ethtool", "TableTargets"]),
     ]
 )
