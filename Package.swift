@@ -32,7 +32,7 @@ let package = Package(
         // A Linux interface's RSS table, key, hash fields and channels, typed for Swift.
         .target(name: "Ethtool", dependencies: ["CEthtool", "RSSHash"]),
         // Where tables are written (rss-apply).
-        .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim", "Ethtool"]),
+        .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim", "Ethtool", "ToolSupport"]),
 
         .executableTarget(name: "rss-count", dependencies: [
             "LoadSources", "ToolSupport",

@@ -11,19 +11,17 @@ public final class EthtoolTarget: TableTarget {
     public let device: String
     /// The RSS context written (0: the device's main table).
     public let context: UInt32
-    private let ethtool: EthtoolDevice
+    public let interface: String
+    /// Opened on first use, so that a missing interface is a device error, not a usage error.
+    private var opened: EthtoolDevice?
     /// Receive queues at the last `read()`: a plan checked against that count must not be
     /// written if the channels changed since.
     private var queuesWhenRead: Int?
 
-    public init(interface: String, context: UInt32 = 0) throws(TargetError) {
+    public init(interface: String, context: UInt32 = 0) {
         device = "ethtool:\(interface)"
+        self.interface = interface
         self.context = context
-        do {
-            ethtool = try EthtoolDevice(interface: interface)
-        } catch {
-            throw TargetError("\(device): no network interface \"\(interface)\" here (\(error.description))")
-        }
     }
 
     public func read() throws(TargetError) -> DeviceTable {
@@ -41,6 +39,7 @@ public final class EthtoolTarget: TableTarget {
                 + "queues when the table was checked, \(table.queues) now; table not written")
         }
         if let problem = problem(with: reta, on: table) { throw TargetError("\(problem); table not written") }
+        let ethtool = try ethtool()
         do {
             try ethtool.setIndirection(reta.map { UInt32($0) }, context: context,
                                        inputTransform: setup.inputTransform)
@@ -58,6 +57,7 @@ public final class EthtoolTarget: TableTarget {
     }
 
     private func current() throws(TargetError) -> (table: DeviceTable, setup: RSSSetup) {
+        let ethtool = try ethtool()
         do {
             let channels = try ethtool.channels()
             let setup = try ethtool.rssSetup(context: context)
@@ -67,11 +67,22 @@ public final class EthtoolTarget: TableTarget {
         }
     }
 
+    private func ethtool() throws(TargetError) -> EthtoolDevice {
+        if let opened { return opened }
+        do {
+            let ethtool = try EthtoolDevice(interface: interface)
+            opened = ethtool
+            return ethtool
+        } catch {
+            throw TargetError("\(device): no network interface \"\(interface)\" here (\(error.description))")
+        }
+    }
+
     /// The errors a user can act on, said in their terms.
     private func explained(_ error: EthtoolError) -> TargetError {
         switch error.errno {
         case EOPNOTSUPP:
-            let driver = (try? ethtool.driverInfo().driver).map { "driver \($0)" } ?? "its driver"
+            let driver = (try? opened?.driverInfo().driver).map { "driver \($0)" } ?? "its driver"
             let what = switch error.operation {
             case "ETHTOOL_GCHANNELS": "report its channels"
             case _ where context != 0: "RSS context \(context)"
