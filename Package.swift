@@ -50,6 +50,15 @@ let package = Package(
         .testTarget(name: "RSSRecordsTests", dependencies: ["RSSRecords"]),
         .testTarget(name: "RSSHashTests", dependencies: ["RSSHash"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
-        .testTarget(name: "EthtoolTests", dependencies: ["Ethtool", "TableTargets"]),
+        .testTarget(name: "NICSimTests", dependencies: ["NICSim", "RSSHash", "TestSupport"]),
+        .testTarget(name: "TableTargetsTests", dependencies: ["TableTargets", "NICSim", "RSSRecords", "TestSupport"]),
+        .testTarget(name: "LoadSourcesTests", dependencies: ["LoadSources", "NICSim", "RSSHash", "RSSRecords", "TestSupport"]),
+        // Runs the built tools end to end, alone and in pipelines.
+        .testTarget(name: "PipelineTests", dependencies: ["NICSim", "RSSRecords", "TestSupport"]),
+        .testTarget(name: "EthtoolTests", dependencies: ["Ethtool", "TableTargets", "TestSupport"]),
+        // The ethtool: target and the kernel pipeline on a real RSS driver: virtio-net in a QEMU guest.
+        .testTarget(name: "VirtioGuestTests", dependencies: ["RSSHash", "TestSupport"]),
+        // Temporary directories, a shell runner and capture files for the tests above.
+        .target(name: "TestSupport", dependencies: ["RSSHash"], path: "Tests/TestSupport"),
     ]
 )
