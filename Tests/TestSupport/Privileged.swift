@@ -20,11 +20,23 @@ public final class NetworkNamespace {
     public init(area: String) throws {
         name = "rsspp-\(area)-\(getpid())-\(UInt16.random(in: 1...UInt16.max))"
         scratch = try TemporaryDirectory()
+        try NetworkNamespace.removeLeftovers(area: area, scratch: scratch)
         let result = try TestSupport.shell("ip netns add \(name)", in: scratch)
         guard result.status == 0 else { throw TestFailure("ip netns add \(name): \(result.stderr)") }
     }
 
     deinit { _ = try? TestSupport.shell("ip netns delete \(name)", in: scratch) }
+
+    /// Namespaces of this area left by a test process that crashed (its pid is gone).
+    private static func removeLeftovers(area: String, scratch: TemporaryDirectory) throws {
+        let prefix = "rsspp-\(area)-"
+        for name in try TestSupport.shell("ls /run/netns 2>/dev/null", in: scratch).stdoutLines
+        where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count).prefix { $0 != "-" }),
+                  kill(pid, 0) != 0 && errno == ESRCH else { continue }
+            _ = try TestSupport.shell("ip netns delete \(name)", in: scratch)
+        }
+    }
 
     /// Runs `script` with /bin/sh inside the namespace (the built tools first on PATH).
     public func shell(_ script: String) throws -> ShellResult {

@@ -11,10 +11,11 @@ let packageRoot: String = {
 }()
 
 /// A QEMU guest with Debian's 6.1 kernel and a virtio-net NIC with RSS (4 queue pairs, 4 vCPUs,
-/// TCG), its tap `tap0` in `namespace`. The guest's console runs the shell commands `run` sends
-/// (scripts/guest-image writes its /init). QEMU is killed when the value goes away, and the guest
-/// powers itself off after `deadline` seconds should the test process die first.
+/// TCG), its tap `tap0` in `namespace` (`scripts/guest-image boot`). The guest's console runs
+/// the shell commands `run` sends. QEMU is killed when the value goes away, or when the test
+/// process dies, and the guest powers itself off after `deadline` seconds whatever happens.
 final class Guest {
+    /// As scripts/guest-image gives it.
     static let mac: [UInt8] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56]
     static let queues = 4
 
@@ -32,39 +33,29 @@ final class Guest {
     /// guest's shell.
     init(tools: [String], namespace: NetworkNamespace, scratch: TemporaryDirectory, deadline: Int = 420) throws {
         self.namespace = namespace
-        let prepared = try shell("'\(packageRoot)/scripts/guest-image' prepare", in: scratch)
+        let image = "'\(packageRoot)/scripts/guest-image'"
+        let prepared = try shell("\(image) prepare", in: scratch)
         guard prepared.status == 0 else { throw TestFailure("scripts/guest-image prepare: \(prepared.stderr)") }
-        let kernel = prepared.stdoutLines.last ?? ""
         let initramfs = scratch.file("initramfs.cpio")
-        let packed = try shell("'\(packageRoot)/scripts/guest-image' initramfs '\(initramfs)' "
-                               + tools.map { "'\($0)'" }.joined(separator: " "), in: scratch)
+        let packed = try shell("\(image) initramfs '\(initramfs)' " + tools.map { "'\($0)'" }.joined(separator: " "),
+                               in: scratch)
         guard packed.status == 0 else { throw TestFailure("scripts/guest-image initramfs: \(packed.stderr)") }
-        // No IPv6 on the tap: the host would otherwise send the guest router solicitations and
-        // neighbour discovery, frames the exact per-queue counts do not expect.
-        let tap = try namespace.shell("""
-            sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 &&
-            ip tuntap add dev tap0 mode tap multi_queue && ip link set tap0 up
-            """)
-        guard tap.status == 0 else { throw TestFailure("creating tap0: \(tap.stderr)") }
-
-        let macText = Guest.mac.map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }
-            .joined(separator: ":")
-        // QEMU dies with the test process, even if that crashes (setpriv's parent-death signal).
-        let arguments = ["ip", "netns", "exec", namespace.name, "setpriv", "--pdeathsig", "KILL", "qemu-system-x86_64",
-                         "-accel", "tcg", "-cpu", "max", "-smp", "\(Guest.queues)", "-m", "768M", "-M", "q35",
-                         "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
-                         "-kernel", kernel, "-initrd", initramfs,
-                         "-append", "console=ttyS0 quiet panic=-1 rsspp_deadline=\(deadline)",
-                         "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no,queues=\(Guest.queues),vhost=off",
-                         "-device", "virtio-net-pci,netdev=n0,mq=on,rss=on,vectors=\(2 * Guest.queues + 2),mac=\(macText)"]
-        (pid, commands, console) = try spawn(arguments, stderr: scratch.file("qemu.stderr"))
+        (pid, commands, console) = try spawn([packageRoot + "/scripts/guest-image", "boot", namespace.name, initramfs,
+                                              "\(deadline)"], stderr: scratch.file("qemu.stderr"))
         let start = monotonicSeconds()
-        _ = try line(timeout: 180) { $0 == "@@ready" }
+        do {
+            _ = try line(timeout: 180) { $0 == "@@ready" }
+        } catch {
+            stop()
+            throw error
+        }
         bootSeconds = monotonicSeconds() - start
     }
 
-    deinit {
-        kill(pid, SIGKILL)
+    deinit { stop() }
+
+    private func stop() {
+        guard kill(pid, SIGKILL) == 0 else { return }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         close(console)
