@@ -25,6 +25,18 @@ let package = Package(
                        providers: [.apt(["libpcap-dev"])]),
         // Where load records come from (rss-count).
         .target(name: "LoadSources", dependencies: ["RSSRecords", "RSSHash", "NICSim", "CPcap"]),
+        // SIOCETHTOOL requests (RSS table and key, hash fields, channels) for the kernel path.
+        .target(name: "CEthtool"),
+        .target(name: "Ethtool", dependencies: ["CEthtool", "RSSHash"]),
+        .systemLibrary(name: "CBPF", pkgConfig: "libbpf",
+                       providers: [.apt(["libbpf-dev"])]),
+        // Builds bpf/rss_count.bpf.c (clang -target bpf) and embeds the object in XDPCounting.
+        .executableTarget(name: "bpf-embed"),
+        .plugin(name: "BPFObjectPlugin", capability: .buildTool(), dependencies: ["bpf-embed"],
+                path: "Sources/BPFObjectPlugin"),
+        // The XDP per-bucket counter and the `xdp:IFACE` load source (libbpf kept out of the others).
+        .target(name: "XDPCounting", dependencies: ["CBPF", "Ethtool", "LoadSources", "RSSHash", "RSSRecords"],
+                plugins: ["BPFObjectPlugin"]),
         // Bucket -> queue assignment algorithms (rss-plan).
         .target(name: "Planning", dependencies: ["RSSRecords"]),
         // Where tables are written (rss-apply).
@@ -46,5 +58,6 @@ let package = Package(
         .testTarget(name: "RSSRecordsTests", dependencies: ["RSSRecords"]),
         .testTarget(name: "RSSHashTests", dependencies: ["RSSHash"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
+        .testTarget(name: "XDPCountingTests", dependencies: ["XDPCounting", "Ethtool", "RSSHash", "CBPF"]),
     ]
 )
