@@ -56,8 +56,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "RSSRecordsTests", dependencies: ["RSSRecords"]),
-        .testTarget(name: "RSSHashTests", dependencies: ["RSSHash"]),
+        // Microsoft's RSS verification vectors, shared by the Swift and the BPF Toeplitz tests.
+        .target(name: "RSSTestVectors", path: "Tests/RSSTestVectors"),
+        .testTarget(name: "RSSHashTests", dependencies: ["RSSHash", "RSSTestVectors"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
-        .testTarget(name: "XDPCountingTests", dependencies: ["XDPCounting", "Ethtool", "RSSHash", "CBPF"]),
+        .testTarget(name: "XDPCountingTests", dependencies: ["XDPCounting", "Ethtool", "RSSHash", "RSSTestVectors", "CBPF"]),
     ]
 )

@@ -8,3 +8,14 @@
 #ifndef BPF_F_XDP_DEV_BOUND_ONLY
 #define BPF_F_XDP_DEV_BOUND_ONLY (1U << 6)
 #endif
+
+/* Where the Toeplitz table starts in the program's .bss, which Swift fills byte by byte. */
+#include <stddef.h>
+static inline size_t rsspp_state_toeplitz_offset(void)
+{
+	return offsetof(struct rss_count_state, toeplitz);
+}
+static inline size_t rsspp_state_unsupported_offset(void)
+{
+	return offsetof(struct rss_count_state, rxhash_unsupported);
+}
