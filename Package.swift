@@ -25,9 +25,6 @@ let package = Package(
                        providers: [.apt(["libpcap-dev"])]),
         // Where load records come from (rss-count).
         .target(name: "LoadSources", dependencies: ["RSSRecords", "RSSHash", "NICSim", "CPcap"]),
-        // SIOCETHTOOL requests (RSS table and key, hash fields, channels) for the kernel path.
-        .target(name: "CEthtool"),
-        .target(name: "Ethtool", dependencies: ["CEthtool", "RSSHash"]),
         .systemLibrary(name: "CBPF", pkgConfig: "libbpf",
                        providers: [.apt(["libbpf-dev"])]),
         // Builds bpf/rss_count.bpf.c (clang -target bpf) and embeds the object in XDPCounting.
@@ -39,8 +36,12 @@ let package = Package(
                 plugins: ["BPFObjectPlugin"]),
         // Bucket -> queue assignment algorithms (rss-plan).
         .target(name: "Planning", dependencies: ["RSSRecords"]),
+        // The SIOCETHTOOL ioctl and the kernel's ethtool structs (a tiny C shim).
+        .target(name: "CEthtool"),
+        // A Linux interface's RSS table, key, hash fields and channels, typed for Swift.
+        .target(name: "Ethtool", dependencies: ["CEthtool", "RSSHash"]),
         // Where tables are written (rss-apply).
-        .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim"]),
+        .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim", "Ethtool", "ToolSupport"]),
 
         .executableTarget(name: "rss-count", dependencies: [
             "LoadSources", "ToolSupport",
@@ -56,10 +57,20 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "RSSRecordsTests", dependencies: ["RSSRecords"]),
-        // Microsoft's RSS verification vectors, shared by the Swift and the BPF Toeplitz tests.
-        .target(name: "RSSTestVectors", path: "Tests/RSSTestVectors"),
-        .testTarget(name: "RSSHashTests", dependencies: ["RSSHash", "RSSTestVectors"]),
+        .testTarget(name: "RSSHashTests", dependencies: ["RSSHash", "TestSupport"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
-        .testTarget(name: "XDPCountingTests", dependencies: ["XDPCounting", "Ethtool", "RSSHash", "RSSTestVectors", "CBPF"]),
+        .testTarget(name: "NICSimTests", dependencies: ["NICSim", "RSSHash", "TestSupport"]),
+        .testTarget(name: "TableTargetsTests", dependencies: ["TableTargets", "NICSim", "RSSRecords", "TestSupport"]),
+        .testTarget(name: "LoadSourcesTests", dependencies: ["LoadSources", "NICSim", "RSSHash", "RSSRecords", "TestSupport"]),
+        // Runs the built tools end to end, alone and in pipelines.
+        .testTarget(name: "PipelineTests", dependencies: ["NICSim", "RSSRecords", "TestSupport"]),
+        .testTarget(name: "EthtoolTests", dependencies: ["Ethtool", "TableTargets", "TestSupport"]),
+        // The ethtool: target and the kernel pipeline on a real RSS driver: virtio-net in a QEMU guest.
+        .testTarget(name: "VirtioGuestTests", dependencies: ["RSSHash", "TestSupport"]),
+        // Temporary directories, a shell runner, capture files and Microsoft's RSS verification
+        // vectors for the tests above.
+        .target(name: "TestSupport", dependencies: ["RSSHash"], path: "Tests/TestSupport"),
+        // The XDP counter through BPF_PROG_TEST_RUN and on veth in a network namespace.
+        .testTarget(name: "XDPCountingTests", dependencies: ["XDPCounting", "Ethtool", "RSSHash", "CBPF", "TestSupport"]),
     ]
 )

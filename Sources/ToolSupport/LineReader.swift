@@ -20,6 +20,8 @@ public struct LineReader {
     private let maxLineBytes: Int
     private var buffer: [UInt8] = []
     private var start = 0
+    /// Bytes from `start` already searched for a newline, so long lines are scanned once.
+    private var scanned = 0
     private var endOfInput = false
     private var discarding = false
     public private(set) var lineNumber = 0
@@ -32,24 +34,25 @@ public struct LineReader {
     /// The next line without its terminator, or nil at end of input.
     public mutating func next() throws(SystemError) -> Line? {
         while true {
-            if let newline = buffer[start...].firstIndex(of: 0x0a) {
+            if let newline = buffer[(start + scanned)...].firstIndex(of: 0x0a) {
                 let line = buffer[start..<newline]
                 start = newline + 1
+                scanned = 0
                 lineNumber += 1
-                if discarding { discarding = false; return .tooLong(number: lineNumber) }
+                if discarding || line.count > maxLineBytes { discarding = false; return .tooLong(number: lineNumber) }
                 return .text(line, number: lineNumber)
             }
-            if buffer.count - start > maxLineBytes && !discarding {
-                discarding = true
-            }
-            if discarding { buffer.removeAll(keepingCapacity: true); start = 0 }
+            scanned = buffer.count - start
+            if scanned > maxLineBytes { discarding = true }
+            if discarding { buffer.removeAll(keepingCapacity: true); start = 0; scanned = 0 }
             if endOfInput {
                 guard start < buffer.count || discarding else { return nil }
                 lineNumber += 1
                 let line = buffer[start...]
                 buffer.removeAll()
                 start = 0
-                if discarding { discarding = false; return .tooLong(number: lineNumber) }
+                scanned = 0
+                if discarding || line.count > maxLineBytes { discarding = false; return .tooLong(number: lineNumber) }
                 return .text(line, number: lineNumber)
             }
             try fill()

@@ -1,5 +1,5 @@
 import RSSHash
-import RSSTestVectors
+import TestSupport
 import Testing
 
 /// Bit-by-bit Toeplitz straight from the specification, to check the table-driven one against.
