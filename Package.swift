@@ -32,7 +32,7 @@ let package = Package(
         .plugin(name: "BPFObjectPlugin", capability: .buildTool(), dependencies: ["bpf-embed"],
                 path: "Sources/BPFObjectPlugin"),
         // The XDP per-bucket counter and the `xdp:IFACE` load source (libbpf kept out of the others).
-        .target(name: "XDPCounting", dependencies: ["CBPF", "Ethtool", "LoadSources", "RSSHash", "RSSRecords"],
+        .target(name: "XDPCounting", dependencies: ["CBPF", "Ethtool", "LoadSources", "RSSHash", "RSSRecords", "ToolSupport"],
                 plugins: ["BPFObjectPlugin"]),
         // Bucket -> queue assignment algorithms (rss-plan).
         .target(name: "Planning", dependencies: ["RSSRecords"]),

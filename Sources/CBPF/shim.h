@@ -1,7 +1,14 @@
 /* libbpf for Swift, and the layouts the XDP counter shares with user space. */
+
+/* libpcap (CPcap, visible in the same Swift modules) defines its own struct bpf_program and
+ * struct bpf_insn (classic BPF); libbpf's are renamed here so both can be imported together. */
+#define bpf_program libbpf_program
+#define bpf_insn libbpf_insn
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include <linux/if_link.h>
+#undef bpf_program
+#undef bpf_insn
 #include "../../bpf/rss_count.shared.h"
 
 /* Device-bound XDP programs (Linux 6.3); Debian 12's uapi headers predate it. */
