@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim", "Ethtool", "ToolSupport"]),
 
         .executableTarget(name: "rss-count", dependencies: [
-            "LoadSources", "ToolSupport",
+            "LoadSources", "XDPCounting", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-plan", dependencies: [
             "Planning", "ToolSupport",
@@ -71,6 +71,9 @@ let package = Package(
         // vectors for the tests above.
         .target(name: "TestSupport", dependencies: ["NICSim", "RSSHash"], path: "Tests/TestSupport"),
         // The XDP counter through BPF_PROG_TEST_RUN and on veth in a network namespace.
-        .testTarget(name: "XDPCountingTests", dependencies: ["XDPCounting", "Ethtool", "RSSHash", "CBPF", "TestSupport"]),
+        .testTarget(name: "XDPCountingTests", dependencies: ["XDPCounting", "Ethtool", "RSSHash", "CBPF", "TestSupport",
+                                                            "CNetNamespace"]),
+        // Packet sockets in another network namespace, for the veth tests.
+        .target(name: "CNetNamespace", path: "Tests/CNetNamespace"),
     ]
 )

@@ -15,7 +15,7 @@ final class XDPAttachment {
     private(set) var programFD: Int32
     /// Left in place at exit (`--pin`).
     var keep = false
-    private var attached = true
+    private var attached = false
 
     private var modeFlags: UInt32 { UInt32(generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE) }
 
@@ -44,6 +44,7 @@ final class XDPAttachment {
             }
             throw SourceError(.unavailable, "attaching XDP to \(interface): \(String(cString: strerror(error)))\(hint)")
         }
+        attached = true
         XDPAttachment.live.append(Weak(self))
         XDPAttachment.detachAtExit()
     }
