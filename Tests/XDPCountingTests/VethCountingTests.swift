@@ -90,3 +90,38 @@ struct VethCountingTests {
         #expect(XDPAttachment.attachedProgram(ifindex: if_nametoindex(veth.local)) == nil)
     }
 }
+
+/// The same through the built `rss-count`, as a pipeline would run it.
+@Suite(.enabled(if: privilegedTestsEnabled, privilegeNote), .serialized)
+struct VethCountCommandTests {
+    @Test func rssCountEmitsEveryFrameSentInItsBucket() throws {
+        #expect(toolExists("rss-count"), "rss-count must be built next to the tests")
+        let veth = try VethFixture(queues: 4)
+        let directory = try TemporaryDirectory()
+        let started = try shell("""
+            rss-count xdp:\(veth.local) --hash soft --cpus 0-3 --interval 0.3 --epochs 6 > records 2> errors &
+            echo $!
+            """, in: directory)
+        let pid = try #require(Int32(started.stdout.trimmingWhitespace()))
+        defer { kill(pid, SIGTERM) }
+        let ifindex = if_nametoindex(veth.local)
+        for _ in 0..<100 where XDPAttachment.attachedProgram(ifindex: ifindex) == nil { usleep(20_000) }
+        try veth.send(VethCountingTests.traffic)
+        while kill(pid, 0) == 0 { usleep(50_000) }
+
+        #expect(XDPAttachment.attachedProgram(ifindex: ifindex) == nil, "rss-count must detach when it ends")
+        let output = String(decoding: try readFile(directory.file("records")), as: UTF8.self)
+        let records = try output.split(separator: "\n").enumerated().map { line, text in
+            try LoadRecord(jsonLine: Array(text.utf8), lineNumber: line + 1)
+        }
+        #expect(records.count == 6)
+        var packets = [Int](repeating: 0, count: 128)
+        for record in records { packets = zip(packets, record.packets).map(+) }
+        var expected = [Int](repeating: 0, count: 128)
+        let hasher = RSSHasher()
+        for frame in VethCountingTests.traffic { expected[frame.withUnsafeBytes { Int(hasher.hash(frame: $0)) % 128 }] += 1 }
+        #expect(packets == expected)
+        let errors = String(decoding: try readFile(directory.file("errors")), as: UTF8.self)
+        #expect(errors.contains("no RSS table of its own"), "the nominal table is announced once: \(errors)")
+    }
+}
