@@ -25,6 +25,15 @@ let package = Package(
                        providers: [.apt(["libpcap-dev"])]),
         // Where load records come from (rss-count).
         .target(name: "LoadSources", dependencies: ["RSSRecords", "RSSHash", "NICSim", "CPcap"]),
+        .systemLibrary(name: "CBPF", pkgConfig: "libbpf",
+                       providers: [.apt(["libbpf-dev"])]),
+        // Builds bpf/rss_count.bpf.c (clang -target bpf) and embeds the object in XDPCounting.
+        .executableTarget(name: "bpf-embed"),
+        .plugin(name: "BPFObjectPlugin", capability: .buildTool(), dependencies: ["bpf-embed"],
+                path: "Sources/BPFObjectPlugin"),
+        // The XDP per-bucket counter and the `xdp:IFACE` load source (libbpf kept out of the others).
+        .target(name: "XDPCounting", dependencies: ["CBPF", "Ethtool", "LoadSources", "RSSHash", "RSSRecords", "ToolSupport"],
+                plugins: ["BPFObjectPlugin"]),
         // Bucket -> queue assignment algorithms (rss-plan).
         .target(name: "Planning", dependencies: ["RSSRecords"]),
         // The SIOCETHTOOL ioctl and the kernel's ethtool structs (a tiny C shim).
@@ -35,7 +44,7 @@ let package = Package(
         .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim", "Ethtool", "ToolSupport"]),
 
         .executableTarget(name: "rss-count", dependencies: [
-            "LoadSources", "ToolSupport",
+            "LoadSources", "XDPCounting", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-plan", dependencies: [
             "Planning", "ToolSupport",
@@ -48,7 +57,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "RSSRecordsTests", dependencies: ["RSSRecords"]),
-        .testTarget(name: "RSSHashTests", dependencies: ["RSSHash"]),
+        .testTarget(name: "RSSHashTests", dependencies: ["RSSHash", "TestSupport"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
         .testTarget(name: "NICSimTests", dependencies: ["NICSim", "RSSHash", "TestSupport"]),
         .testTarget(name: "TableTargetsTests", dependencies: ["TableTargets", "NICSim", "RSSRecords", "TestSupport"]),
@@ -58,7 +67,13 @@ let package = Package(
         .testTarget(name: "EthtoolTests", dependencies: ["Ethtool", "TableTargets", "TestSupport"]),
         // The ethtool: target and the kernel pipeline on a real RSS driver: virtio-net in a QEMU guest.
         .testTarget(name: "VirtioGuestTests", dependencies: ["RSSHash", "RSSRecords", "TestSupport"]),
-        // Temporary directories, a shell runner and capture files for the tests above.
-        .target(name: "TestSupport", dependencies: ["RSSHash"], path: "Tests/TestSupport"),
+        // Temporary directories, a shell runner, capture files and Microsoft's RSS verification
+        // vectors for the tests above.
+        .target(name: "TestSupport", dependencies: ["NICSim", "RSSHash"], path: "Tests/TestSupport"),
+        // The XDP counter through BPF_PROG_TEST_RUN and on veth in a network namespace.
+        .testTarget(name: "XDPCountingTests", dependencies: ["XDPCounting", "Ethtool", "RSSHash", "CBPF", "TestSupport",
+                                                            "CNetNamespace"]),
+        // Packet sockets in another network namespace, for the veth tests.
+        .target(name: "CNetNamespace", path: "Tests/CNetNamespace"),
     ]
 )

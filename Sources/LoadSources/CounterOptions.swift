@@ -31,9 +31,10 @@ public struct CounterOptions: Sendable {
         return (directory.isEmpty ? "/tmp" : directory) + "/rsspp-nic.json"
     }
 
-    /// The NIC's state file, created with `suggested` (queues, table size) unless the options say
-    /// otherwise, and reconfigured when the options name a shape or key it does not have.
-    func openNIC(suggested: (queues: Int, tableSize: Int)) throws(SourceError) -> NICStateFile {
+    /// The NIC's state file and what it holds, created with `suggested` (queues, table size)
+    /// unless the options say otherwise, and reconfigured when the options name a shape or key
+    /// it does not have.
+    func openNIC(suggested: (queues: Int, tableSize: Int)) throws(SourceError) -> (file: NICStateFile, state: NICState) {
         let file = NICStateFile(path: absolutePath(nicPath))
         do {
             let fresh = NICState(queues: queues ?? suggested.queues, tableSize: tableSize ?? suggested.tableSize,
@@ -41,18 +42,17 @@ public struct CounterOptions: Sendable {
             let (state, created) = try file.loadOrCreate(fresh)
             let differs = queues.map { $0 != state.queues } == true || tableSize.map { $0 != state.reta.count } == true
                 || key.map { $0 != state.key } == true
-            if !created && differs {
-                try file.update { state in
-                    let generation = state.generation
-                    state = NICState(queues: queues ?? state.queues, tableSize: tableSize ?? state.reta.count,
-                                     key: key ?? state.key)
-                    state.generation = generation
-                }
+            guard !created && differs else { return (file, state) }
+            let reconfigured = try file.update { state in
+                let generation = state.generation
+                state = NICState(queues: queues ?? state.queues, tableSize: tableSize ?? state.reta.count,
+                                 key: key ?? state.key)
+                state.generation = generation
             }
+            return (file, reconfigured)
         } catch {
             throw SourceError(.unavailable, "\(error)")
         }
-        return file
     }
 }
 

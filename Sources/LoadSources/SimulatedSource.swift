@@ -1,4 +1,5 @@
 import NICSim
+import RSSHash
 import RSSRecords
 
 /// `sim[:SCENARIO]`: a traffic scenario pushed through the simulated NIC one epoch at a time.
@@ -24,6 +25,19 @@ public struct SimulatedSource: LoadSource {
         epochs = options.epochs
         self.pacer = pacer
         self.start = start
+    }
+
+    /// The named scenario (`Scenarios.all`) on the NIC of `options`, created in the shape the
+    /// scenario suggests unless the options say otherwise.
+    public init(scenario name: String, options: CounterOptions, pacer: Pacer) throws(SourceError) {
+        let info: ScenarioInfo
+        do { info = try Scenarios.info(name) } catch { throw SourceError(.usage, error.description) }
+        let (nic, state) = try options.openNIC(suggested: (info.queues, info.tableSize))
+        let settings = ScenarioSettings(seed: options.seed, costNanoseconds: options.costNanoseconds,
+                                        hasher: RSSHasher(key: state.key), queues: state.queues)
+        let scenario: any TrafficScenario
+        do { scenario = try Scenarios.make(name, settings: settings) } catch { throw SourceError(.usage, error.description) }
+        self.init(nic: nic, scenario: scenario, name: name, options: options, pacer: pacer)
     }
 
     public mutating func next() throws -> LoadRecord? {

@@ -68,9 +68,11 @@ private func uniformState(generation: Int, queues: Int = 4, tableSize: Int = 409
     @Test func aConcurrentReaderNeverSeesATornTable() async throws {
         try file.write(uniformState(generation: 0))
         let writing = Atomic<Bool>(true)
+        let reading = Atomic<Bool>(false)
         let file = self.file
         let reader = Task.detached { () throws -> Set<Int> in
             var generations: Set<Int> = []
+            reading.store(true, ordering: .releasing)
             while writing.load(ordering: .acquiring) {
                 let state = try file.load()
                 guard Set(state.reta) == [state.generation % state.queues], state.reta.count == 4096 else {
@@ -80,6 +82,8 @@ private func uniformState(generation: Int, queues: Int = 4, tableSize: Int = 409
             }
             return generations
         }
+        // Both must hold a thread at once, whatever else the test run keeps busy.
+        while !reading.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(1)) }
         for generation in 1...100 { try file.write(uniformState(generation: generation)) }
         writing.store(false, ordering: .releasing)
         let seen = try await reader.value

@@ -4,26 +4,22 @@ import TableTargets
 import TestSupport
 
 @Suite struct FileTargetTests {
-    let directory: TemporaryDirectory
-    let file: NICStateFile
+    let nic: NICFixture
     let target: FileTarget
-    let initial = NICState(queues: 4, tableSize: 8)
 
     init() throws {
-        directory = try TemporaryDirectory()
-        target = FileTarget(path: directory.file("nic.json"))
-        file = target.file
-        try file.write(initial)
+        nic = try NICFixture()
+        target = FileTarget(path: nic.file.path)
     }
 
     @Test func readsTheTableAndItsQueues() throws {
         #expect(try target.read() == DeviceTable(reta: [0, 1, 2, 3, 0, 1, 2, 3], queues: 4))
-        #expect(target.device == "file:" + file.path)
+        #expect(target.device == "file:" + nic.file.path)
     }
 
     @Test func writesTheTableAndBumpsTheGeneration() throws {
         try target.write([3, 3, 2, 2, 1, 1, 0, 0])
-        #expect(try file.load() == NICState(queues: 4, reta: [3, 3, 2, 2, 1, 1, 0, 0], generation: 1))
+        #expect(try nic.file.load() == NICState(queues: 4, reta: [3, 3, 2, 2, 1, 1, 0, 0], generation: 1))
     }
 
     @Test(arguments: [
@@ -36,19 +32,19 @@ import TestSupport
         #expect(found.hasPrefix(problem), "\(found)")
         let error = try #require(throws: TargetError.self) { try target.write(reta) }
         #expect(error.description.hasPrefix(problem), "\(error)")
-        #expect(try file.load() == initial)
+        #expect(try nic.file.load() == nic.initial)
     }
 
     @Test func aMissingStateFileIsNamed() throws {
-        let absent = FileTarget(path: directory.file("absent.json"))
+        let absent = FileTarget(path: nic.directory.file("absent.json"))
         let error = try #require(throws: TargetError.self) { try absent.read() }
         #expect(error.description == "\(absent.file.path): cannot open: No such file or directory")
     }
 
     @Test func theDeviceStringChoosesTheTarget() throws {
-        let named = try tableTarget(device: "file:" + file.path)
+        let named = try tableTarget(device: "file:" + nic.file.path)
         #expect(named is FileTarget)
-        #expect(named.device == "file:" + file.path)
+        #expect(named.device == "file:" + nic.file.path)
         for unknown in ["nic.json", "file:", "ethernet:eth0", ""] {
             let error = try #require(throws: TargetError.self) { try tableTarget(device: unknown) }
             #expect(error.description.contains("unknown target \"\(unknown)\""))

@@ -8,22 +8,16 @@ import TableTargets
 import TestSupport
 
 @Suite struct PlanApplierTests {
-    let directory: TemporaryDirectory
-    let file: NICStateFile
-    let initial = NICState(queues: 4, tableSize: 8)
+    let nic: NICFixture
 
-    init() throws {
-        directory = try TemporaryDirectory()
-        file = NICStateFile(path: directory.file("nic.json"))
-        try file.write(initial)
-    }
+    init() throws { nic = try NICFixture() }
 
     /// A plan for this test's NIC moving bucket 0 to queue 3, or one for `reta`: its moves are
     /// the changes from the NIC's table, or for a table of another length, from a rotated one.
     func plan(reta: [Int] = [3, 1, 2, 3, 0, 1, 2, 3], queues: Int = 4, device: String? = nil,
               extra: String = "") -> ArraySlice<UInt8> {
-        let before = reta.count == initial.reta.count ? initial.reta : reta.map { ($0 + 1) % queues }
-        let record = PlanRecord(device: device ?? file.device, queues: queues, reta: reta,
+        let before = reta.count == nic.initial.reta.count ? nic.initial.reta : reta.map { ($0 + 1) % queues }
+        let record = PlanRecord(device: device ?? nic.file.device, queues: queues, reta: reta,
                                 moves: Move.between(before, reta), active: Array(0..<queues))
         var line = record.jsonLine().dropLast()
         if !extra.isEmpty { line = line.dropLast() + Array(",\(extra)}".utf8) }
@@ -40,7 +34,7 @@ import TestSupport
         let output = try applier.apply(line, number: 1)
         #expect(output == PlanRecord.markingApplied(line, at: 1764318000.5))
         #expect(try PlanRecord(jsonLine: output, lineNumber: 1).applied == 1764318000.5)
-        #expect(try file.load() == NICState(queues: 4, reta: [3, 1, 2, 3, 0, 1, 2, 3], generation: 1))
+        #expect(try nic.file.load() == NICState(queues: 4, reta: [3, 1, 2, 3, 0, 1, 2, 3], generation: 1))
     }
 
     @Test func keepsMembersItDoesNotKnow() throws {
@@ -51,11 +45,11 @@ import TestSupport
 
     @Test func aNoOpPlanPassesThroughWithoutAWrite() throws {
         var applier = try applier()
-        let line = plan(reta: initial.reta)
+        let line = plan(reta: nic.initial.reta)
         #expect(try applier.apply(line, number: 1) == Array(line) + [0x0a])
-        #expect(try file.load().generation == 0)
+        #expect(try nic.file.load().generation == 0)
         // Even one naming a device that cannot be opened: there is nothing to write.
-        let elsewhere = plan(reta: initial.reta, device: "file:" + directory.file("absent.json"))
+        let elsewhere = plan(reta: nic.initial.reta, device: "file:" + nic.directory.file("absent.json"))
         #expect(try applier.apply(elsewhere, number: 2) == Array(elsewhere) + [0x0a])
     }
 
@@ -63,18 +57,18 @@ import TestSupport
         var applier = try applier(dryRun: true)
         let line = plan()
         #expect(try applier.apply(line, number: 1) == Array(line) + [0x0a])
-        #expect(try file.load() == initial)
+        #expect(try nic.file.load() == nic.initial)
         let error = try #require(throws: RecordError.self) { try applier.apply(plan(reta: [0, 1, 2, 3]), number: 2) }
         #expect(error.field == "reta")
     }
 
     @Test func theTargetArgumentOverridesEachPlansDevice() throws {
-        let other = NICStateFile(path: directory.file("other.json"))
-        try other.write(initial)
+        let other = NICStateFile(path: nic.directory.file("other.json"))
+        try other.write(nic.initial)
         var applier = try applier(target: other.device)
         _ = try applier.apply(plan(), number: 1)
         #expect(try other.load().generation == 1)
-        #expect(try file.load() == initial)
+        #expect(try nic.file.load() == nic.initial)
     }
 
     @Test(arguments: [
@@ -88,7 +82,7 @@ import TestSupport
         #expect(error.line == 6)
         #expect(error.field == "reta")
         #expect(error.message.hasPrefix(problem), "\(error)")
-        #expect(try file.load() == initial)
+        #expect(try nic.file.load() == nic.initial)
     }
 
     @Test(arguments: [
@@ -107,7 +101,7 @@ import TestSupport
         #expect(error.line == 3)
         #expect(error.field == field)
         #expect(error.message.contains(message), "\(error)")
-        #expect(try file.load() == initial)
+        #expect(try nic.file.load() == nic.initial)
     }
 
     @Test func anUnknownTargetArgumentIsRefusedUpFront() throws {
@@ -118,13 +112,13 @@ import TestSupport
     /// A target whose table can be read but not written: the state file seen through
     /// /proc/self/fd, a directory where no temporary file can be made (even by root).
     @Test func aTargetThatCannotBeWrittenKeepsItsTable() throws {
-        let fd = open(file.path, O_RDONLY)
+        let fd = open(nic.file.path, O_RDONLY)
         try #require(fd >= 0)
         defer { close(fd) }
         let device = "file:/proc/self/fd/\(fd)"
         var applier = try applier(target: device)
         let error = try #require(throws: TargetError.self) { try applier.apply(plan(), number: 1) }
         #expect(error.description.hasPrefix("/proc/self/fd/\(fd): cannot create a temporary file"), "\(error)")
-        #expect(try file.load() == initial)
+        #expect(try nic.file.load() == nic.initial)
     }
 }

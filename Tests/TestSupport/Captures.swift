@@ -2,7 +2,7 @@ import RSSHash
 
 /// A packet for a test capture: a flow (nil for a frame that is not IP), an optional VLAN tag,
 /// a capture time in nanoseconds since the Unix epoch, and some payload.
-public struct TestPacket {
+public struct TestPacket: Sendable {
     public var flow: FlowTuple?
     public var vlan: UInt16?
     public var nanoseconds: UInt64
@@ -67,7 +67,7 @@ private func littleEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
 }
 
 /// Link-layer header types of capture files (tcpdump.org/linktypes.html).
-public enum LinkType: UInt32 {
+public enum LinkType: UInt32, Sendable {
     case ethernet = 1
     case raw = 101
     case linuxCooked = 113
@@ -76,7 +76,7 @@ public enum LinkType: UInt32 {
 
 /// A capture file as libpcap reads it: the classic format (microsecond timestamps) or pcapng
 /// (one section, one interface with nanosecond timestamps, enhanced packet blocks).
-public enum CaptureFormat {
+public enum CaptureFormat: Sendable {
     case pcap, pcapng
 
     public func file(_ frames: [(nanoseconds: UInt64, bytes: [UInt8])], linkType: LinkType) -> [UInt8] {

@@ -33,7 +33,7 @@ public func shell(_ script: String, in directory: TemporaryDirectory) throws -> 
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    let full = "cd '\(directory.path)' && PATH='\(toolDirectory)':\"$PATH\" && export PATH && \(script)"
+    let full = "cd '\(directory.path)' || exit 99\nPATH='\(toolDirectory)':\"$PATH\"; export PATH\n\(script)"
     let words = ["/bin/sh", "-c", full]
     let arguments: [UnsafeMutablePointer<CChar>?] = words.map { word in strdup(word) } + [nil]
     defer { arguments.forEach { free($0) } }
