@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CNetNamespace
 import RSSHash
 import TestSupport
 
@@ -54,19 +55,12 @@ struct Traffic {
 /// Raw Ethernet frames written into the host side of the guest's tap.
 final class FrameSender {
     private let socket: Int32
-    private let address: [UInt8]
 
     init(interface: String, in namespace: NetworkNamespace) throws {
-        let (socket, index) = try namespace.enter {
-            (Glibc.socket(AF_PACKET, Int32(SOCK_RAW.rawValue), 0), if_nametoindex(interface))
+        socket = rsspp_packet_socket_in("/run/netns/\(namespace.name)", interface)
+        guard socket >= 0 else {
+            throw TestFailure("AF_PACKET socket on \(interface): \(String(cString: strerror(-socket)))")
         }
-        guard socket >= 0, index != 0 else {
-            throw TestFailure("AF_PACKET socket on \(interface): \(String(cString: strerror(errno)))")
-        }
-        self.socket = socket
-        // struct sockaddr_ll: family, protocol (big endian), ifindex, hatype, pkttype, halen, addr[8].
-        address = [UInt8(AF_PACKET), 0, 0x08, 0x00] + withUnsafeBytes(of: Int32(index).littleEndian, Array.init)
-            + [0, 0, 0, 6] + Guest.mac + [0, 0]
     }
 
     deinit { close(socket) }
@@ -75,13 +69,8 @@ final class FrameSender {
     /// a tap queue that fills drops frames, and the counts must be exact.
     func send(_ frames: [[UInt8]], burst: Int = 32, pause: Double = 0.005) throws {
         for (index, frame) in frames.enumerated() {
-            let sent = address.withUnsafeBytes { address in
-                frame.withUnsafeBytes { frame in
-                    sendto(socket, frame.baseAddress, frame.count, 0,
-                           address.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(address.count))
-                }
-            }
-            guard sent == frame.count else { throw TestFailure("sendto: \(String(cString: strerror(errno)))") }
+            let sent = frame.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, 0) }
+            guard sent == frame.count else { throw TestFailure("send: \(String(cString: strerror(errno)))") }
             if index % burst == burst - 1 { usleep(useconds_t(pause * 1e6)) }
         }
     }
