@@ -21,7 +21,7 @@ let package = Package(
         // Line I/O, exit codes and signal handling shared by the command-line tools.
         .target(name: "ToolSupport", dependencies: ["RSSRecords"]),
         // The simulated NIC: its state file, traffic scenarios and cost model.
-        .target(name: "NICSim", dependencies: ["RSSRecords", "RSSHash"]),
+        .target(name: "NICSim", dependencies: ["RSSRecords", "RSSHash", "ToolSupport"]),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap",
                        providers: [.apt(["libpcap-dev"])]),
         // Where load records come from (rss-count).

@@ -39,9 +39,9 @@ struct RSSReport: ParsableCommand {
 
     private func writeSeries(_ lines: [String], for path: String) throws {
         do {
-            try replaceFileAtomically(path + ".tsv", Array((lines.joined(separator: "\n") + "\n").utf8))
+            try DurableFile(path: path + ".tsv").replace(with: Array((lines.joined(separator: "\n") + "\n").utf8))
         } catch {
-            diagnose("\(path).tsv: \(error)")
+            diagnose("\(error)")
             throw ExitCode(ExitStatus.unavailable)
         }
     }
