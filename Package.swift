@@ -27,6 +27,8 @@ let package = Package(
         .target(name: "LoadSources", dependencies: ["RSSRecords", "RSSHash", "NICSim", "CPcap"]),
         // Bucket -> queue assignment algorithms (rss-plan).
         .target(name: "Planning", dependencies: ["RSSRecords"]),
+        // Planners replayed side by side on the scenarios (rss-bench).
+        .target(name: "Benchmarks", dependencies: ["Planning", "NICSim", "RSSHash", "RSSRecords"]),
         // Where tables are written (rss-apply).
         .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim"]),
 
@@ -40,12 +42,13 @@ let package = Package(
             "TableTargets", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-bench", dependencies: [
-            "Planning", "NICSim", "ToolSupport",
+            "Benchmarks", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "RSSRecordsTests", dependencies: ["RSSRecords"]),
         .testTarget(name: "RSSHashTests", dependencies: ["RSSHash"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
         .testTarget(name: "NICSimTests", dependencies: ["NICSim", "RSSHash"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "RSSRecords"]),
     ]
 )
