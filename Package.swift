@@ -50,5 +50,7 @@ let package = Package(
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
         .testTarget(name: "NICSimTests", dependencies: ["NICSim", "RSSHash"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "RSSRecords"]),
+        // rss-plan end to end: runs the built binary.
+        .testTarget(name: "RSSPlanTests", dependencies: ["Planning", "RSSRecords", "rss-plan"]),
     ]
 )
