@@ -41,6 +41,8 @@ let package = Package(
         .target(name: "CEthtool"),
         // A Linux interface's RSS table, key, hash fields and channels, typed for Swift.
         .target(name: "Ethtool", dependencies: ["CEthtool", "RSSHash"]),
+        // Planners replayed side by side on the scenarios (rss-bench).
+        .target(name: "Benchmarks", dependencies: ["Planning", "NICSim", "RSSHash", "RSSRecords"]),
         // Where tables are written (rss-apply).
         .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim", "Ethtool", "ToolSupport"]),
 
@@ -60,7 +62,7 @@ let package = Package(
             "Reporting", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-bench", dependencies: [
-            "Planning", "NICSim", "ToolSupport",
+            "Benchmarks", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "RSSRecordsTests", dependencies: ["RSSRecords"]),
@@ -83,5 +85,8 @@ let package = Package(
                                                             "CNetNamespace"]),
         // Packet sockets in another network namespace, for the veth tests.
         .target(name: "CNetNamespace", path: "Tests/CNetNamespace"),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "RSSRecords"]),
+        // rss-plan end to end: runs the built binary.
+        .testTarget(name: "RSSPlanTests", dependencies: ["Planning", "RSSRecords", "rss-plan"]),
     ]
 )
