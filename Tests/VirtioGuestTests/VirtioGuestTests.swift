@@ -2,15 +2,19 @@ import RSSHash
 import Testing
 import TestSupport
 
-/// `rss-apply ethtool:` on a driver with a real indirection table: virtio-net in a QEMU guest
-/// running Debian's 6.1 kernel, fed from the host through a multi-queue tap.
+/// `rss-apply ethtool:` and the whole kernel pipeline on a driver with a real indirection table:
+/// virtio-net in a QEMU guest running Debian's 6.1 kernel, fed from the host through a
+/// multi-queue tap. One guest (booting takes most of the time) goes through every phase: plans
+/// refused before the device is touched, fixed tables whose per-queue counts must equal the
+/// Toeplitz prediction exactly, --restore-on-exit, `rss-count xdp:eth0 | rss-plan | rss-apply`
+/// balancing skewed traffic, and the NIC unplugged under rss-apply.
 ///
 /// Facts of this setup the test relies on: the device does RSS only after the first table write
 /// since boot, and changing the channel count or attaching XDP switches RSS off in QEMU while
 /// the guest still shows its old table; so every phase writes its table before its traffic.
 @Suite(.serialized) struct VirtioGuestTests {
     @Test(.enabled(if: privilegedTestsRun, Comment(rawValue: needsRoot)), .timeLimit(.minutes(10)))
-    func ethtoolTargetOnVirtioNet() throws {
+    func tableWritesAndTheKernelPipelineOnVirtioNet() throws {
         let tools = ["rss-count", "rss-plan", "rss-apply"]
         for tool in tools { try #require(toolExists(tool), "\(tool) was not built") }
         let scratch = try TemporaryDirectory()
