@@ -27,6 +27,8 @@ let package = Package(
         .target(name: "LoadSources", dependencies: ["RSSRecords", "RSSHash", "NICSim", "CPcap"]),
         // Bucket -> queue assignment algorithms (rss-plan).
         .target(name: "Planning", dependencies: ["RSSRecords"]),
+        // Planners replayed side by side on the scenarios (rss-bench).
+        .target(name: "Benchmarks", dependencies: ["Planning", "NICSim", "RSSHash", "RSSRecords"]),
         // Where tables are written (rss-apply).
         .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim"]),
 
@@ -40,17 +42,21 @@ let package = Package(
             "TableTargets", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-bench", dependencies: [
-            "Planning", "NICSim", "ToolSupport",
+            "Benchmarks", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "RSSRecordsTests", dependencies: ["RSSRecords"]),
         .testTarget(name: "RSSHashTests", dependencies: ["RSSHash"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "RSSRecords"]),
+        // rss-plan end to end: runs the built binary.
+        .testTarget(name: "RSSPlanTests", dependencies: ["Planning", "RSSRecords", "rss-plan"]),
         .testTarget(name: "NICSimTests", dependencies: ["NICSim", "RSSHash", "TestSupport"]),
         .testTarget(name: "TableTargetsTests", dependencies: ["TableTargets", "NICSim", "RSSRecords", "TestSupport"]),
         .testTarget(name: "LoadSourcesTests", dependencies: ["LoadSources", "NICSim", "RSSHash", "RSSRecords", "TestSupport"]),
         // Runs the built tools end to end, alone and in pipelines.
-        .testTarget(name: "PipelineTests", dependencies: ["NICSim", "RSSRecords", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: [
+            "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply"]),
         // Temporary directories, a shell runner and capture files for the tests above.
         .target(name: "TestSupport", dependencies: ["NICSim", "RSSHash"], path: "Tests/TestSupport"),
     ]
