@@ -52,6 +52,9 @@ let package = Package(
         .executableTarget(name: "rss-apply", dependencies: [
             "TableTargets", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // The XDP counter's benchmark (scripts/bench-xdp).
+        .executableTarget(name: "xdp-bench", dependencies: [
+            "XDPCounting", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-bench", dependencies: [
             "Planning", "NICSim", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),

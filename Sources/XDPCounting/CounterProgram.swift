@@ -86,7 +86,8 @@ public final class CounterProgram {
                 try check("bpf_program__set_flags", bpf_program__set_flags(program, UInt32(BPF_F_XDP_DEV_BOUND_ONLY)))
             }
             let buckets = try CounterProgram.map("bucket_counters", in: object)
-            try check("bpf_map__set_max_entries", bpf_map__set_max_entries(buckets, UInt32(bucketCount)))
+            try check("bpf_map__set_max_entries",
+                      bpf_map__set_max_entries(buckets, UInt32(PerCPUCounters.slots(for: bucketCount))))
             var constants = rss_count_constants(
                 reta_size: UInt32(bucketCount),
                 reta_mask: bucketCount & (bucketCount - 1) == 0 ? UInt32(bucketCount - 1) : 0)
@@ -97,9 +98,9 @@ public final class CounterProgram {
             }
             try check("loading the XDP counter (bpf_object__load)", bpf_object__load(object))
             programFD = bpf_program__fd(program)
-            bucketCounters = PerCPUCounters(fd: bpf_map__fd(buckets), slots: bucketCount)
+            bucketCounters = PerCPUCounters(fd: bpf_map__fd(buckets), count: bucketCount)
             queueCounters = PerCPUCounters(fd: bpf_map__fd(try CounterProgram.map("queue_counters", in: object)),
-                                           slots: Int(RSS_QUEUES_MAX))
+                                           count: Int(RSS_QUEUES_MAX))
             stateFD = bpf_map__fd(try CounterProgram.map(".bss", in: object))
         } catch {
             bpf_object__close(object)
@@ -197,45 +198,54 @@ public final class CounterProgram {
     }
 }
 
-/// A per-CPU array of `struct rss_counter`, read in one batch.
+/// A per-CPU array of `struct rss_counter_slot` holding `count` counters, read in one batch.
 struct PerCPUCounters {
     let fd: Int32
-    let slots: Int
+    let count: Int
     let cpus = Int(libbpf_num_possible_cpus())
+    private static let perSlot = Int(RSS_COUNTERS_PER_SLOT)
+
+    static func slots(for count: Int) -> Int { (count + perSlot - 1) / perSlot }
 
     func read() throws -> CounterTotals {
+        let slots = Self.slots(for: count)
         var keys = [UInt32](repeating: 0, count: slots)
-        var values = [rss_counter](repeating: rss_counter(), count: slots * cpus)
+        var values = [rss_counter](repeating: rss_counter(), count: slots * cpus * Self.perSlot)
         var options = bpf_map_batch_opts()
         options.sz = MemoryLayout<bpf_map_batch_opts>.stride
         var done = 0
         var resume: UInt32 = 0
         var next: UInt32 = 0
         while done < slots {
-            var count = UInt32(slots - done)
+            var batch = UInt32(slots - done)
             let result = keys.withUnsafeMutableBufferPointer { keys in
                 values.withUnsafeMutableBufferPointer { values in
                     withUnsafeMutablePointer(to: &resume) { resume in
                         bpf_map_lookup_batch(fd, done == 0 ? nil : UnsafeMutableRawPointer(resume), &next,
-                                             keys.baseAddress! + done, values.baseAddress! + done * cpus,
-                                             &count, &options)
+                                             keys.baseAddress! + done,
+                                             values.baseAddress! + done * cpus * Self.perSlot, &batch, &options)
                     }
                 }
             }
             resume = next
             let error = result < 0 ? errno : 0
             guard error == 0 || error == ENOENT else { throw BPFError("reading the XDP counters", errno: error) }
-            done += Int(count)
-            if error == ENOENT || count == 0 { break }
+            done += Int(batch)
+            if error == ENOENT || batch == 0 { break }
         }
-        var totals = CounterTotals(packets: [UInt64](repeating: 0, count: slots),
-                                   bytes: [UInt64](repeating: 0, count: slots))
-        for slot in 0..<done {
-            let key = Int(keys[slot])
-            for cpu in 0..<cpus {
-                let value = values[slot * cpus + cpu]
-                totals.packets[key] &+= value.packets
-                totals.bytes[key] &+= value.bytes
+        // values: per slot, per CPU, 64 counters.
+        var totals = CounterTotals(packets: [UInt64](repeating: 0, count: count),
+                                   bytes: [UInt64](repeating: 0, count: count))
+        values.withUnsafeBufferPointer { values in
+            for index in 0..<done {
+                let first = Int(keys[index]) * Self.perSlot
+                for cpu in 0..<cpus {
+                    let base = (index * cpus + cpu) * Self.perSlot
+                    for offset in 0..<min(Self.perSlot, count - first) {
+                        totals.packets[first + offset] &+= values[base + offset].packets
+                        totals.bytes[first + offset] &+= values[base + offset].bytes
+                    }
+                }
             }
         }
         return totals

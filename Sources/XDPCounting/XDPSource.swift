@@ -46,7 +46,7 @@ public final class XDPSource: LoadSource {
     private let pacer: Pacer
     private var intervalsWaited = 0
     private var emitted = 0
-    private var previous: Reading
+    private var previous: CounterReading
     private var warned: Set<String> = []
     /// Packets per rx queue during the last interval, as the program saw them (`ctx->rx_queue_index`).
     public private(set) var lastQueuePackets: [Int] = []
@@ -114,8 +114,7 @@ public final class XDPSource: LoadSource {
                      + (program.kind == .softHash ? ", hashed with key \(hexString(key))" : ""))
         }
         pacer = Pacer(realTime: true, stopSignals: stopSignals)
-        previous = Reading(buckets: CounterTotals(packets: [], bytes: []), queues: CounterTotals(packets: [], bytes: []),
-                           cpu: CPUTimes(procStat: ""), nanoseconds: 0)
+        previous = CounterReading.none
         previous = try read()
     }
 
@@ -140,33 +139,18 @@ public final class XDPSource: LoadSource {
 
     // MARK: one interval
 
-    private struct Reading {
-        var buckets: CounterTotals
-        var queues: CounterTotals
-        var cpu: CPUTimes
-        var nanoseconds: UInt64
+    private func read() throws(SourceError) -> CounterReading {
+        do { return try CounterReading(program) } catch { throw SourceError(.unavailable, "xdp:\(interface): \(error)") }
     }
 
-    private func read() throws(SourceError) -> Reading {
-        do {
-            return Reading(buckets: try program.readBuckets(), queues: try program.readQueues(),
-                           cpu: CPUTimes.read(), nanoseconds: monotonicNow())
-        } catch {
-            throw SourceError(.unavailable, "xdp:\(interface): \(error)")
-        }
-    }
-
-    private func record(since earlier: Reading, to now: Reading) throws(SourceError) -> LoadRecord {
+    private func record(since earlier: CounterReading, to now: CounterReading) throws(SourceError) -> LoadRecord {
         let queues = receiveQueueCount()
         let table = try tableInForce(queues: queues)
-        let (packets, bytes) = now.buckets.since(earlier.buckets)
+        let record = now.record(since: earlier, interface: interface, reta: table, queues: queues,
+                                cpus: queueCPUs(queues: queues))
         lastQueuePackets = Array(now.queues.since(earlier.queues).packets.prefix(queues))
-        if !nominalTable { checkTableIsFollowed(table: table, packets: packets) }
-        let cpus = queueCPUs(queues: queues)
-        let load = cpus?.map { now.cpu.busyFraction(of: $0, since: earlier.cpu) }
-        return LoadRecord(time: unixTime(), interval: Double(now.nanoseconds - earlier.nanoseconds) / 1e9,
-                          device: "ethtool:\(interface)", source: "xdp:\(interface)", queues: queues,
-                          reta: table, packets: packets, bytes: bytes, load: load, cpus: cpus)
+        if !nominalTable { checkTableIsFollowed(table: table, packets: record.packets) }
+        return record
     }
 
     /// The device's table now, or the nominal one; the soft hash follows a key change.
@@ -301,10 +285,4 @@ public final class XDPSource: LoadSource {
             throw SourceError(.unavailable, "xdp:\(interface): loading the software-hash counter: \(error)")
         }
     }
-}
-
-private func monotonicNow() -> UInt64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }
