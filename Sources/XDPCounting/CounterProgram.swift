@@ -66,7 +66,8 @@ public final class CounterProgram {
     let bucketCounters: PerCPUCounters
     let queueCounters: PerCPUCounters
     private let stateFD: Int32
-    private let object: OpaquePointer
+    /// The libbpf object that loaded the program, or nil for one reopened from its pins.
+    private let object: OpaquePointer?
 
     /// Loads `kind` with R = `buckets`. `device` (an ifindex) is required for `.rxHash`, whose
     /// kfunc only exists in programs bound to a device. `softHash` fills the Toeplitz tables;
@@ -108,7 +109,57 @@ public final class CounterProgram {
         }
     }
 
-    deinit { bpf_object__close(object) }
+    deinit {
+        if let object {
+            bpf_object__close(object)
+        } else {
+            [programFD, bucketCounters.fd, queueCounters.fd, stateFD].forEach { close($0) }
+        }
+    }
+
+    // MARK: pins
+
+    /// The names of program and maps under a pin directory.
+    private static let pinNames = (program: "program", buckets: "bucket_counters", queues: "queue_counters",
+                                   state: "state")
+
+    /// Pins program and maps under `directory` (on a BPF file system), so that they outlive the
+    /// process and a later run can take up the same counters.
+    public func pin(at directory: String) throws {
+        let names = Self.pinNames
+        for (fd, name) in [(programFD, names.program), (bucketCounters.fd, names.buckets),
+                           (queueCounters.fd, names.queues), (stateFD, names.state)] {
+            try check("pinning \(directory)/\(name)", bpf_obj_pin(fd, "\(directory)/\(name)"))
+        }
+    }
+
+    /// The counter pinned under `directory` by an earlier run; its table size must be `buckets`.
+    public init(pinnedAt directory: String, buckets: Int) throws {
+        let names = Self.pinNames
+        func open(_ name: String) throws -> Int32 {
+            let fd = bpf_obj_get("\(directory)/\(name)")
+            guard fd >= 0 else { throw BPFError("opening \(directory)/\(name)", errno: -fd) }
+            return fd
+        }
+        let fds = try [names.program, names.buckets, names.queues, names.state].map(open)
+        var info = bpf_map_info()
+        var length = UInt32(MemoryLayout<bpf_map_info>.size)
+        let name = programName(fd: fds[0])
+        guard bpf_obj_get_info_by_fd(fds[1], &info, &length) >= 0,
+              Int(info.max_entries) == PerCPUCounters.slots(for: buckets),
+              let kind = name.flatMap(CounterKind.init(rawValue:)) else {
+            fds.forEach { close($0) }
+            throw BPFError("the counter pinned under \(directory) (\(name ?? "?")) is not one for \(buckets) buckets; "
+                           + "remove it (rm -r \(directory)) and detach it", errno: EINVAL)
+        }
+        self.kind = kind
+        bucketCount = buckets
+        object = nil
+        programFD = fds[0]
+        bucketCounters = PerCPUCounters(fd: fds[1], count: buckets)
+        queueCounters = PerCPUCounters(fd: fds[2], count: Int(RSS_QUEUES_MAX))
+        stateFD = fds[3]
+    }
 
     /// Packets and bytes per bucket, summed over CPUs.
     public func readBuckets() throws -> CounterTotals { try bucketCounters.read() }
@@ -255,4 +306,20 @@ struct PerCPUCounters {
 func check(_ operation: String, _ result: Int32) throws {
     guard result < 0 else { return }
     throw BPFError(operation, errno: -result)
+}
+
+/// The name a loaded program was given (`rsspp_soft`, ...), from its file descriptor.
+func programName(fd: Int32) -> String? {
+    var info = bpf_prog_info()
+    var length = UInt32(MemoryLayout<bpf_prog_info>.size)
+    guard bpf_obj_get_info_by_fd(fd, &info, &length) >= 0 else { return nil }
+    return withUnsafeBytes(of: info.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+}
+
+/// The kernel's id of a loaded program.
+func programID(fd: Int32) -> UInt32? {
+    var info = bpf_prog_info()
+    var length = UInt32(MemoryLayout<bpf_prog_info>.size)
+    guard bpf_obj_get_info_by_fd(fd, &info, &length) >= 0 else { return nil }
+    return info.id
 }

@@ -48,6 +48,8 @@ public final class XDPSource: LoadSource {
     private var emitted = 0
     private var previous: CounterReading
     private var warned: Set<String> = []
+    /// Where the counter is pinned with `--pin`.
+    private let pins: PinDirectory?
     /// Packets per rx queue during the last interval, as the program saw them (`ctx->rx_queue_index`).
     public private(set) var lastQueuePackets: [Int] = []
 
@@ -87,6 +89,18 @@ public final class XDPSource: LoadSource {
         }
         hashFields = (try? device.hashConfiguration()) ?? .standard
 
+        pins = xdp.pin ? PinDirectory(interface: interface) : nil
+        if let resumed = try PinDirectory.resume(interface: interface, ifindex: ifindex, buckets: tableSize,
+                                                 generic: xdp.generic) {
+            program = resumed.program
+            attachment = resumed.attachment
+            attachment.keep = xdp.pin
+            pacer = Pacer(realTime: true, stopSignals: stopSignals)
+            previous = CounterReading.none
+            previous = try read()
+            diagnose("xdp:\(interface): counting on with the counter an earlier run pinned (\(program.kind.rawValue))")
+            return
+        }
         var chosen: CounterProgram
         switch (xdp.hash, xdp.generic) {
         case (.kfunc, true):
@@ -108,6 +122,7 @@ public final class XDPSource: LoadSource {
         attachment = try XDPAttachment(programFD: chosen.programFD, interface: interface, ifindex: ifindex,
                                        generic: xdp.generic)
         attachment.keep = xdp.pin
+        try pins?.pin(chosen)
         if nominalTable {
             diagnose("xdp:\(interface): driver \(driverName) has no RSS table of its own; records carry the "
                      + "nominal table bucket mod queues over \(tableSize) buckets"
@@ -121,6 +136,7 @@ public final class XDPSource: LoadSource {
     /// Detaches the counter now (unless pinned); the source yields no more records.
     public func stop() {
         attachment.detach()
+        if pins == nil { PinDirectory(interface: interface).remove() }
     }
 
     public func next() throws -> LoadRecord? {
@@ -230,6 +246,8 @@ public final class XDPSource: LoadSource {
         let soft = try Self.softProgram(tableSize, key, hashFields, try Self.deviceRSS(device), interface)
         try attachment.replace(with: soft.programFD)
         program = soft
+        pins?.remove()
+        try pins?.pin(soft)
         diagnose("xdp:\(interface): driver \(driver?.driver ?? "unknown") does not report its RSS hash to XDP; "
                  + "hashing in software from now on")
         previous = try read()

@@ -91,6 +91,42 @@ struct VethCountingTests {
     }
 }
 
+extension VethCountingTests {
+    /// `--pin` leaves the counter attached and pinned; the next run takes it up where it was.
+    @Test func aPinnedCounterOutlivesItsRunAndIsTakenUp() throws {
+        let bpfMountedBefore = (readText("/proc/self/mounts") ?? "").contains(" /sys/fs/bpf bpf ")
+        defer {
+            rmdir(PinDirectory.root)
+            if !bpfMountedBefore { umount("/sys/fs/bpf") }
+        }
+        let veth = try VethFixture(queues: 4)
+        let ifindex = if_nametoindex(veth.local)
+        var options = CounterOptions()
+        options.interval = 0.2
+        var xdp = XDPOptions()
+        xdp.hash = .soft
+        xdp.cpus = [0, 1, 0, 1]
+        xdp.pin = true
+        let first = try XDPSource(interface: veth.local, options: options, xdp: xdp)
+        try veth.send(Array(Self.traffic[..<100]))
+        _ = try countedRecords(first, expecting: 100)
+        first.stop()
+        let pinnedID = XDPAttachment.attachedID(ifindex: ifindex, generic: false)
+        #expect(pinnedID != nil, "a pinned counter stays attached")
+
+        xdp.pin = false
+        let second = try XDPSource(interface: veth.local, options: options, xdp: xdp)
+        #expect(second.hashPath == .softHash)
+        #expect(XDPAttachment.attachedID(ifindex: ifindex, generic: false) == pinnedID)
+        try veth.send(Array(Self.traffic[..<50]))
+        let (records, _) = try countedRecords(second, expecting: 50)
+        #expect(records.flatMap(\.packets).reduce(0, +) == 50)
+        second.stop()
+        #expect(XDPAttachment.attachedID(ifindex: ifindex, generic: false) == nil)
+        #expect(access(PinDirectory(interface: veth.local).path, F_OK) != 0, "the pins go with the counter")
+    }
+}
+
 /// The same through the built `rss-count`, as a pipeline would run it.
 @Suite(.enabled(if: privilegedTestsEnabled, privilegeNote), .serialized)
 struct VethCountCommandTests {
