@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "rss-count", targets: ["rss-count"]),
         .executable(name: "rss-plan", targets: ["rss-plan"]),
         .executable(name: "rss-apply", targets: ["rss-apply"]),
+        .executable(name: "rss-report", targets: ["rss-report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -20,7 +21,7 @@ let package = Package(
         // Line I/O, exit codes and signal handling shared by the command-line tools.
         .target(name: "ToolSupport", dependencies: ["RSSRecords"]),
         // The simulated NIC: its state file, traffic scenarios and cost model.
-        .target(name: "NICSim", dependencies: ["RSSRecords", "RSSHash"]),
+        .target(name: "NICSim", dependencies: ["RSSRecords", "RSSHash", "ToolSupport"]),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap",
                        providers: [.apt(["libpcap-dev"])]),
         // Where load records come from (rss-count).
@@ -43,6 +44,9 @@ let package = Package(
         // Where tables are written (rss-apply).
         .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim", "Ethtool", "ToolSupport"]),
 
+        // Summaries of runs of load records (rss-report, the demo).
+        .target(name: "Reporting", dependencies: ["RSSRecords", "ToolSupport"]),
+
         .executableTarget(name: "rss-count", dependencies: [
             "LoadSources", "XDPCounting", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -55,6 +59,9 @@ let package = Package(
         // The XDP counter's benchmark (scripts/bench-xdp).
         .executableTarget(name: "xdp-bench", dependencies: [
             "XDPCounting", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "rss-report", dependencies: [
+            "Reporting", "ToolSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-bench", dependencies: [
             "Planning", "NICSim", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -62,6 +69,7 @@ let package = Package(
         .testTarget(name: "RSSRecordsTests", dependencies: ["RSSRecords"]),
         .testTarget(name: "RSSHashTests", dependencies: ["RSSHash", "TestSupport"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "NICSimTests", dependencies: ["NICSim", "RSSHash", "TestSupport"]),
         .testTarget(name: "TableTargetsTests", dependencies: ["TableTargets", "NICSim", "RSSRecords", "TestSupport"]),
         .testTarget(name: "LoadSourcesTests", dependencies: ["LoadSources", "NICSim", "RSSHash", "RSSRecords", "TestSupport"]),
