@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["NICSim", "RSSRecords", "TestSupport"]),
         .testTarget(name: "EthtoolTests", dependencies: ["Ethtool", "TableTargets", "TestSupport"]),
         // The ethtool: target and the kernel pipeline on a real RSS driver: virtio-net in a QEMU guest.
-        .testTarget(name: "VirtioGuestTests", dependencies: ["RSSHash", "TestSupport"]),
+        .testTarget(name: "VirtioGuestTests", dependencies: ["RSSHash", "RSSRecords", "TestSupport", "CNetNamespace"]),
         // Temporary directories, a shell runner, capture files and Microsoft's RSS verification
         // vectors for the tests above.
         .target(name: "TestSupport", dependencies: ["NICSim", "RSSHash"], path: "Tests/TestSupport"),

@@ -84,12 +84,12 @@ public final class EthtoolTarget: TableTarget {
         case EOPNOTSUPP:
             let driver = (try? opened?.driverInfo().driver).map { "driver \($0)" } ?? "its driver"
             let what = switch error.operation {
-            case "ETHTOOL_GCHANNELS": "report its channels"
-            case _ where context != 0: "RSS context \(context)"
-            default: "an RSS indirection table"
+            case "ETHTOOL_GCHANNELS": "reporting its channel count"
+            case _ where context != 0: "RSS contexts"
+            default: "RSS indirection tables"
             }
-            return TargetError("\(device): \(driver) does not support \(what) (\(error.operation): "
-                + "operation not supported)")
+            return TargetError("\(device): \(driver) does not support \(what) through ethtool "
+                + "(\(error.operation): operation not supported)")
         case EPERM, EACCES:
             return TargetError("\(device): \(error.operation) needs CAP_NET_ADMIN in the interface's "
                 + "network namespace (run as root)")

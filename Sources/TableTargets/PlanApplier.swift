@@ -31,12 +31,12 @@ public struct PlanApplier {
         if plan.isNoOp { return Array(line) + [0x0a] }
         let target = try self.target(for: plan, line: number)
         let table = try target.read()
+        if let problem = target.problem(with: plan.reta, on: table) {
+            throw RecordError(line: number, field: "reta", problem)
+        }
         if plan.queues != table.queues {
             throw RecordError(line: number, field: "queues", "is \(plan.queues); \(target.device) has "
                 + "\(table.queues) queues now (its channel count changed); table not written")
-        }
-        if let problem = target.problem(with: plan.reta, on: table) {
-            throw RecordError(line: number, field: "reta", problem)
         }
         if dryRun { return Array(line) + [0x0a] }
         try target.write(plan.reta)
