@@ -11,7 +11,7 @@ import TestSupport
 
 /// `xdp:IFACE` on a 4-queue veth whose peer sends from a test namespace: every frame sent is
 /// counted, in its bucket, and on the rx queue the sender chose (as veth's own statistics say).
-@Suite(.enabled(if: privilegedTestsEnabled, privilegeNote), .serialized)
+@Suite(.enabled(if: privilegedTestsRun, Comment(rawValue: needsRoot)), .serialized)
 struct VethCountingTests {
     /// UDP frames from 1200 source ports: the sender's flow hash spreads them over the queues.
     static let traffic: [[UInt8]] = (0..<1200).map { index in
@@ -128,7 +128,7 @@ extension VethCountingTests {
 }
 
 /// The same through the built `rss-count`, as a pipeline would run it.
-@Suite(.enabled(if: privilegedTestsEnabled, privilegeNote), .serialized)
+@Suite(.enabled(if: privilegedTestsRun, Comment(rawValue: needsRoot)), .serialized)
 struct VethCountCommandTests {
     @Test func rssCountEmitsEveryFrameSentInItsBucket() throws {
         #expect(toolExists("rss-count"), "rss-count must be built next to the tests")
