@@ -53,7 +53,7 @@ public struct Pacer: Sendable {
 
     /// Waits until `seconds` after the pacer was made (in real time only); false when the run
     /// should stop instead.
-    func wait(untilElapsed seconds: Double) -> Bool {
+    public func wait(untilElapsed seconds: Double) -> Bool {
         guard realTime else { return stopSignals?.arrived != true }
         let deadline = start + UInt64(max(0, seconds) * 1e9)
         if let stopSignals { return !stopSignals.sleep(until: deadline) }

@@ -13,7 +13,7 @@ public func loadSource(_ spec: String, options: CounterOptions, stopSignals: Sto
         return try CaptureSource(path: argument!, options: options,
                                  pacer: Pacer(realTime: options.pace, stopSignals: stopSignals))
     default:
-        throw SourceError(.usage, "unknown source \"\(spec)\"; expected sim[:SCENARIO] or pcap:FILE")
+        throw SourceError(.usage, "unknown source \"\(spec)\"; expected sim[:SCENARIO], pcap:FILE or xdp:IFACE")
     }
 }
 
