@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "rss-count", targets: ["rss-count"]),
         .executable(name: "rss-plan", targets: ["rss-plan"]),
         .executable(name: "rss-apply", targets: ["rss-apply"]),
+        .executable(name: "rss-report", targets: ["rss-report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -20,20 +21,36 @@ let package = Package(
         // Line I/O, exit codes and signal handling shared by the command-line tools.
         .target(name: "ToolSupport", dependencies: ["RSSRecords"]),
         // The simulated NIC: its state file, traffic scenarios and cost model.
-        .target(name: "NICSim", dependencies: ["RSSRecords", "RSSHash"]),
+        .target(name: "NICSim", dependencies: ["RSSRecords", "RSSHash", "ToolSupport"]),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap",
                        providers: [.apt(["libpcap-dev"])]),
         // Where load records come from (rss-count).
         .target(name: "LoadSources", dependencies: ["RSSRecords", "RSSHash", "NICSim", "CPcap"]),
+        .systemLibrary(name: "CBPF", pkgConfig: "libbpf",
+                       providers: [.apt(["libbpf-dev"])]),
+        // Builds bpf/rss_count.bpf.c (clang -target bpf) and embeds the object in XDPCounting.
+        .executableTarget(name: "bpf-embed"),
+        .plugin(name: "BPFObjectPlugin", capability: .buildTool(), dependencies: ["bpf-embed"],
+                path: "Sources/BPFObjectPlugin"),
+        // The XDP per-bucket counter and the `xdp:IFACE` load source (libbpf kept out of the others).
+        .target(name: "XDPCounting", dependencies: ["CBPF", "Ethtool", "LoadSources", "RSSHash", "RSSRecords", "ToolSupport"],
+                plugins: ["BPFObjectPlugin"]),
         // Bucket -> queue assignment algorithms (rss-plan).
         .target(name: "Planning", dependencies: ["RSSRecords"]),
         // Planners replayed side by side on the scenarios (rss-bench).
         .target(name: "Benchmarks", dependencies: ["Planning", "NICSim", "RSSHash", "RSSRecords"]),
+        // The SIOCETHTOOL ioctl and the kernel's ethtool structs (a tiny C shim).
+        .target(name: "CEthtool"),
+        // A Linux interface's RSS table, key, hash fields and channels, typed for Swift.
+        .target(name: "Ethtool", dependencies: ["CEthtool", "RSSHash"]),
         // Where tables are written (rss-apply).
-        .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim"]),
+        .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim", "Ethtool", "ToolSupport"]),
+
+        // Summaries of runs of load records (rss-report, the demo).
+        .target(name: "Reporting", dependencies: ["RSSRecords", "ToolSupport"]),
 
         .executableTarget(name: "rss-count", dependencies: [
-            "LoadSources", "ToolSupport",
+            "LoadSources", "XDPCounting", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-plan", dependencies: [
             "Planning", "ToolSupport",
@@ -41,16 +58,36 @@ let package = Package(
         .executableTarget(name: "rss-apply", dependencies: [
             "TableTargets", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // The XDP counter's benchmark (scripts/bench-xdp).
+        .executableTarget(name: "xdp-bench", dependencies: [
+            "XDPCounting", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "rss-report", dependencies: [
+            "Reporting", "ToolSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-bench", dependencies: [
             "Benchmarks", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "RSSRecordsTests", dependencies: ["RSSRecords"]),
-        .testTarget(name: "RSSHashTests", dependencies: ["RSSHash"]),
+        .testTarget(name: "RSSHashTests", dependencies: ["RSSHash", "TestSupport"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
-        .testTarget(name: "NICSimTests", dependencies: ["NICSim", "RSSHash"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "RSSRecords"]),
-        // rss-plan end to end: runs the built binary.
-        .testTarget(name: "RSSPlanTests", dependencies: ["Planning", "RSSRecords", "rss-plan"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+        .testTarget(name: "NICSimTests", dependencies: ["NICSim", "RSSHash", "TestSupport"]),
+        .testTarget(name: "TableTargetsTests", dependencies: ["TableTargets", "NICSim", "RSSRecords", "TestSupport"]),
+        .testTarget(name: "LoadSourcesTests", dependencies: ["LoadSources", "NICSim", "RSSHash", "RSSRecords", "TestSupport"]),
+        // Runs the built tools end to end, alone and in pipelines.
+        .testTarget(name: "PipelineTests", dependencies: ["NICSim", "RSSRecords", "TestSupport"]),
+        .testTarget(name: "EthtoolTests", dependencies: ["Ethtool", "TableTargets", "TestSupport"]),
+        // The ethtool: target and the kernel pipeline on a real RSS driver: virtio-net in a QEMU guest.
+        .testTarget(name: "VirtioGuestTests", dependencies: ["RSSHash", "RSSRecords", "TestSupport", "CNetNamespace"]),
+        // Temporary directories, a shell runner, capture files and Microsoft's RSS verification
+        // vectors for the tests above.
+        .target(name: "TestSupport", dependencies: ["NICSim", "RSSHash"], path: "Tests/TestSupport"),
+        // The XDP counter through BPF_PROG_TEST_RUN and on veth in a network namespace.
+        .testTarget(name: "XDPCountingTests", dependencies: ["XDPCounting", "Ethtool", "RSSHash", "CBPF", "TestSupport",
+                                                            "CNetNamespace"]),
+        // Packet sockets in another network namespace, for the veth tests.
+        .target(name: "CNetNamespace", path: "Tests/CNetNamespace"),
     ]
 )

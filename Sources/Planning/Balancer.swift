@@ -11,17 +11,8 @@ public struct Observation {
 
     public init(_ record: LoadRecord) {
         self.record = record
-        if let load = record.load {
-            queueLoad = load
-            measured = true
-        } else {
-            var packets = [Double](repeating: 0, count: record.queues)
-            for (bucket, queue) in record.reta.enumerated() { packets[queue] += Double(record.packets[bucket]) }
-            let total = packets.reduce(0, +)
-            let scale = total > 0 ? 0.5 * Double(record.queues) / total : 0
-            queueLoad = packets.map { $0 * scale }
-            measured = false
-        }
+        queueLoad = record.queueLoad
+        measured = record.load != nil
     }
 
     public var tableSize: Int { record.reta.count }
@@ -65,17 +56,4 @@ public struct PlannerOptions: Sendable {
 public protocol Balancer {
     init(options: PlannerOptions)
     mutating func balance(_ observation: Observation) -> Assignment
-}
-
-/// imbalance = max / mean - 1 of the loads of `queues`; 0 when they carry no load.
-public func imbalance(_ load: [Double], over queues: [Int]) -> Double {
-    guard !queues.isEmpty else { return 0 }
-    var maximum = 0.0
-    var sum = 0.0
-    for queue in queues {
-        maximum = max(maximum, load[queue])
-        sum += load[queue]
-    }
-    let mean = sum / Double(queues.count)
-    return mean > 0 ? maximum / mean - 1 : 0
 }

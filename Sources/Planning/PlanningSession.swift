@@ -27,8 +27,7 @@ public struct PlanningSession<Algorithm: Balancer> {
         let assignment = algorithm.balance(observation)
         let solveMicroseconds = Double(monotonicNanoseconds() - started) / 1000
 
-        let activeBefore = options.autoscale
-            ? Array(Set(record.reta)).sorted() : Array(0..<record.queues)
+        let activeBefore = options.autoscale ? record.queuesInUse : Array(0..<record.queues)
         return PlanRecord(
             time: record.time, device: record.device, source: record.source, queues: record.queues,
             reta: assignment.reta, moves: Move.between(record.reta, assignment.reta), active: assignment.active,

@@ -1,2 +1,103 @@
-// Placeholder until this tool's issue-2 work lands; replaced by the real front end.
-print("rss-count: not built yet")
+import ArgumentParser
+import LoadSources
+import RSSHash
+import ToolSupport
+import XDPCounting
+
+RSSCount.main()
+
+struct RSSCount: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rss-count",
+        abstract: "Count packets per RSS bucket and load per queue (simulated NIC, capture, or a Linux NIC through XDP); one load record per epoch.")
+
+    @Argument(help: "sim[:SCENARIO] (synthetic traffic), pcap:FILE (a pcap or pcapng capture) or xdp:IFACE (a Linux interface, counted by XDP).")
+    var source = "sim"
+
+    @Option(help: "Seconds per epoch (trace time for a capture).")
+    var interval = CounterOptions().interval
+
+    @Option(help: "Stop after N records (default: run until the capture ends or a signal arrives).")
+    var epochs: Int?
+
+    @Option(help: "The simulated NIC's state file, created when missing.")
+    var nic = CounterOptions.defaultNICPath
+
+    @Option(help: "Queues of the NIC (when creating or reconfiguring it).")
+    var queues: Int?
+
+    @Option(name: .customLong("reta-size"), help: "Indirection table entries (when creating or reconfiguring the NIC).")
+    var retaSize: Int?
+
+    @Option(help: "Toeplitz key in hex (when creating or reconfiguring the NIC).")
+    var key: String?
+
+    @Option(help: "Seed of the synthetic traffic.")
+    var seed = CounterOptions().seed
+
+    @Option(help: "CPU nanoseconds per packet; one core per queue.")
+    var cost = CounterOptions().costNanoseconds
+
+    @Flag(help: "Run simulated epochs back to back instead of in real time.")
+    var fast = false
+
+    @Flag(help: "Replay a capture in real time instead of as fast as possible.")
+    var pace = false
+
+    @Option(help: "xdp: where the hash comes from: auto, kfunc (the NIC's, via the rx-hash kfunc) or soft (Toeplitz in the program).")
+    var hash = XDPOptions.Hash.auto
+
+    @Option(help: "xdp: CPU serving each rx queue, e.g. 0-3 (for queues without an interrupt of their own, like veth's).")
+    var cpus: String?
+
+    @Flag(help: "xdp: leave the counter attached when rss-count exits.")
+    var pin = false
+
+    @Flag(help: "xdp: attach in generic (skb) mode, for drivers without native XDP.")
+    var generic = false
+
+    func validate() throws {
+        guard interval.isFinite, interval > 0 else { throw ValidationError("--interval must be a positive number of seconds") }
+        guard cost.isFinite, cost > 0 else { throw ValidationError("--cost must be a positive number of nanoseconds") }
+        if let epochs, epochs < 0 { throw ValidationError("--epochs must be 0 or more") }
+        if let queues, queues < 1 { throw ValidationError("--queues must be 1 or more") }
+        if let retaSize, retaSize < 1 { throw ValidationError("--reta-size must be 1 or more") }
+        if let key { _ = try parsedKey(key) }
+        if let cpus, parseCPUList(cpus) == nil { throw ValidationError("--cpus \"\(cpus)\" is not a CPU list such as 0-3 or 0,2,4") }
+    }
+
+    private func parsedKey(_ text: String) throws -> [UInt8] {
+        do { return try parseHexKey(text) } catch { throw ValidationError("--key: \(error)") }
+    }
+
+    func run() throws {
+        var options = CounterOptions()
+        options.interval = interval
+        options.epochs = epochs
+        options.nicPath = nic
+        options.queues = queues
+        options.tableSize = retaSize
+        options.key = try key.map(parsedKey)
+        options.seed = seed
+        options.costNanoseconds = cost
+        options.fast = fast
+        options.pace = pace
+        var xdp = XDPOptions()
+        xdp.hash = hash
+        xdp.cpus = cpus.flatMap(parseCPUList)
+        xdp.pin = pin
+        xdp.generic = generic
+
+        RecordOutput.prepare()
+        do {
+            var records = try countingSource(source, options: options, xdp: xdp, stopSignals: .hold())
+            while let record = try records.next() { RecordOutput.write(record.jsonLine()) }
+        } catch let error as SourceError {
+            if error.kind == .usage { throw ValidationError(error.description) }
+            diagnose(error.description)
+            throw ExitCode(error.kind == .badInput ? ExitStatus.dataError : ExitStatus.unavailable)
+        }
+    }
+}
+
+extension XDPOptions.Hash: ExpressibleByArgument {}

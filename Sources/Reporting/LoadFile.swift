@@ -1,0 +1,47 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import RSSRecords
+import ToolSupport
+
+/// A file of load records that broke the contract: names the file as well as the line.
+public struct LoadFileError: Error, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// Reads every load record of `path` ("-" for standard input), handing each to `body` with its
+/// epoch number. Records of other types (plans in a mixed log) are skipped.
+public func readLoadRecords(_ path: String, _ body: (Int, LoadRecord) -> Void) throws(LoadFileError) {
+    let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw LoadFileError(path: path, reason: String(cString: strerror(errno))) }
+    defer { if fd != STDIN_FILENO { close(fd) } }
+    var reader = LineReader(fd: fd)
+    var epoch = 0
+    do {
+        while let line = try reader.next() {
+            switch line {
+            case .tooLong(let number):
+                throw RecordError(line: number, "is longer than \(RecordContract.defaultMaxLineBytes) bytes")
+            case .text(let text, let number):
+                guard text.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0d }) else { continue }
+                guard !isPlan(text) else { continue }
+                body(epoch, try LoadRecord(jsonLine: text, lineNumber: number))
+                epoch += 1
+            }
+        }
+    } catch let error as RecordError {
+        throw LoadFileError(path: path, reason: error.description)
+    } catch {
+        throw LoadFileError(path: path, reason: "\(error)")
+    }
+}
+
+private func isPlan(_ line: ArraySlice<UInt8>) -> Bool {
+    var header = RecordHeader()
+    try? decodeObject(line, lineNumber: 0) { scanner, key in
+        if key == "type" { header.type = try scanner.string() } else { try scanner.skipValue() }
+    }
+    return header.type == "plan"
+}

@@ -1,0 +1,102 @@
+import LoadSources
+import NICSim
+import RSSRecords
+import Testing
+import TestSupport
+
+/// The same flows every epoch, so that what reaches the records can be predicted exactly.
+extension CounterOptions {
+    /// The defaults, with the NIC's state file in `directory`.
+    init(nicIn directory: TemporaryDirectory) {
+        self.init()
+        nicPath = directory.file("nic.json")
+    }
+}
+
+struct FixedScenario: TrafficScenario {
+    var flows: [FlowActivity]
+    var epochs = 0
+
+    mutating func nextEpoch(interval: Double) -> [FlowActivity] {
+        epochs += 1
+        return flows
+    }
+}
+
+@Suite struct CounterOptionsTests {
+    let directory: TemporaryDirectory
+    let options: CounterOptions
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        options = CounterOptions(nicIn: directory)
+        try writeFile(directory.file("empty.pcap"), CaptureFormat.pcap.file([], linkType: .ethernet))
+    }
+
+    func openCapture(_ options: CounterOptions) throws -> NICState {
+        _ = try loadSource("pcap:" + directory.file("empty.pcap"), options: options)
+        return try NICStateFile(path: options.nicPath).load()
+    }
+
+    @Test func aMissingNICIsCreatedWithTheSourcesShapeUnlessTold() throws {
+        let created = try openCapture(options)
+        #expect(created == NICState(queues: CaptureSource.defaultShape.queues, tableSize: CaptureSource.defaultShape.tableSize))
+
+        var told = options
+        told.nicPath = directory.file("told.json")
+        told.queues = 3
+        told.tableSize = 10
+        #expect(try openCapture(told) == NICState(queues: 3, tableSize: 10))
+    }
+
+    @Test func anExistingNICIsKeptUnlessTheOptionsAskForAnotherShape() throws {
+        let file = NICStateFile(path: options.nicPath)
+        let balanced = NICState(queues: 2, reta: [1, 1, 0, 0], generation: 6)
+        try file.write(balanced)
+        #expect(try openCapture(options) == balanced)
+
+        var same = options
+        same.queues = 2
+        same.tableSize = 4
+        #expect(try openCapture(same) == balanced)
+
+        var wider = options
+        wider.queues = 3
+        #expect(try openCapture(wider) == NICState(queues: 3, reta: [0, 1, 2, 0], generation: 7))
+    }
+
+    @Test(arguments: ["nope", "pcap:", "pcap", "xdp:eth0", ""])
+    func anUnknownSourceIsAUsageError(spec: String) throws {
+        let error = try #require(throws: SourceError.self) { try loadSource(spec, options: options) }
+        #expect(error.kind == .usage)
+        #expect(error.description.contains("unknown source \"\(spec)\""))
+    }
+
+    @Test func aSimulatedSourceCountsItsScenarioOnTheCurrentTable() throws {
+        let file = NICStateFile(path: options.nicPath)
+        try file.write(NICState(queues: 2, tableSize: 4))
+        var options = self.options
+        options.epochs = 3
+        options.interval = 0.5
+        options.fast = true
+        let flows = [FlowActivity(hash: 5, packets: 10, bytes: 1000, work: 1e8),
+                     FlowActivity(hash: 2, packets: 4, bytes: 400, work: 2e8)]
+        var source = SimulatedSource(nic: file, scenario: FixedScenario(flows: flows), name: "fixed",
+                                     options: options, pacer: Pacer(realTime: false), start: 1000)
+        let first = try #require(try source.next())
+        #expect(first.packets == [0, 10, 4, 0])
+        #expect(first.bytes == [0, 1000, 400, 0])
+        #expect(first.load == [0.4, 0.2])
+        #expect(first.time == 1000.5)
+        #expect(first.source == "sim:fixed")
+        #expect(first.device == file.device)
+
+        try file.update { $0.reta = [1, 1, 1, 1] }
+        let second = try #require(try source.next())
+        #expect(second.reta == [1, 1, 1, 1])
+        #expect(second.load == [0, 0.6000000000000001])
+        #expect(second.time == 1001)
+        #expect(try source.next() != nil)
+        #expect(try source.next() == nil, "--epochs 3 stops after three records")
+    }
+}

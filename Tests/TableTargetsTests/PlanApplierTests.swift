@@ -1,0 +1,124 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NICSim
+import RSSRecords
+import Testing
+import TableTargets
+import TestSupport
+
+@Suite struct PlanApplierTests {
+    let nic: NICFixture
+
+    init() throws { nic = try NICFixture() }
+
+    /// A plan for this test's NIC moving bucket 0 to queue 3, or one for `reta`: its moves are
+    /// the changes from the NIC's table, or for a table of another length, from a rotated one.
+    func plan(reta: [Int] = [3, 1, 2, 3, 0, 1, 2, 3], queues: Int = 4, device: String? = nil,
+              extra: String = "") -> ArraySlice<UInt8> {
+        let before = reta.count == nic.initial.reta.count ? nic.initial.reta : reta.map { ($0 + 1) % queues }
+        let record = PlanRecord(device: device ?? nic.file.device, queues: queues, reta: reta,
+                                moves: Move.between(before, reta), active: Array(0..<queues))
+        var line = record.jsonLine().dropLast()
+        if !extra.isEmpty { line = line.dropLast() + Array(",\(extra)}".utf8) }
+        return line
+    }
+
+    func applier(target: String? = nil, dryRun: Bool = false) throws -> PlanApplier {
+        try PlanApplier(target: target, dryRun: dryRun, clock: { 1764318000.5 })
+    }
+
+    @Test func writesTheTableAndAddsApplied() throws {
+        var applier = try applier()
+        let line = plan()
+        let output = try applier.apply(line, number: 1)
+        #expect(output == PlanRecord.markingApplied(line, at: 1764318000.5))
+        #expect(try PlanRecord(jsonLine: output, lineNumber: 1).applied == 1764318000.5)
+        #expect(try nic.file.load() == NICState(queues: 4, reta: [3, 1, 2, 3, 0, 1, 2, 3], generation: 1))
+    }
+
+    @Test func keepsMembersItDoesNotKnow() throws {
+        var applier = try applier()
+        let output = String(decoding: try applier.apply(plan(extra: #""x-note":{"why":[1,2]}"#), number: 1), as: UTF8.self)
+        #expect(output.hasSuffix(#","x-note":{"why":[1,2]},"applied":1764318000.5}"# + "\n"))
+    }
+
+    @Test func aNoOpPlanPassesThroughWithoutAWrite() throws {
+        var applier = try applier()
+        let line = plan(reta: nic.initial.reta)
+        #expect(try applier.apply(line, number: 1) == Array(line) + [0x0a])
+        #expect(try nic.file.load().generation == 0)
+        // Even one naming a device that cannot be opened: there is nothing to write.
+        let elsewhere = plan(reta: nic.initial.reta, device: "file:" + nic.directory.file("absent.json"))
+        #expect(try applier.apply(elsewhere, number: 2) == Array(elsewhere) + [0x0a])
+    }
+
+    @Test func aDryRunValidatesButNeitherWritesNorMarks() throws {
+        var applier = try applier(dryRun: true)
+        let line = plan()
+        #expect(try applier.apply(line, number: 1) == Array(line) + [0x0a])
+        #expect(try nic.file.load() == nic.initial)
+        let error = try #require(throws: RecordError.self) { try applier.apply(plan(reta: [0, 1, 2, 3]), number: 2) }
+        #expect(error.field == "reta")
+    }
+
+    @Test func theTargetArgumentOverridesEachPlansDevice() throws {
+        let other = NICStateFile(path: nic.directory.file("other.json"))
+        try other.write(nic.initial)
+        var applier = try applier(target: other.device)
+        _ = try applier.apply(plan(), number: 1)
+        #expect(try other.load().generation == 1)
+        #expect(try nic.file.load() == nic.initial)
+    }
+
+    @Test(arguments: [
+        ([0, 1, 2, 3], 4, "table has 4 entries"),
+        ([0, 1, 2, 3, 0, 1, 2, 3, 0, 1], 4, "table has 10 entries"),
+        ([7, 1, 2, 3, 0, 1, 2, 3], 8, "entry 0 is 7; file:"),
+    ])
+    func aPlanThatDoesNotFitTheTargetIsRejectedUnwritten(reta: [Int], queues: Int, problem: String) throws {
+        var applier = try applier()
+        let error = try #require(throws: RecordError.self) { try applier.apply(plan(reta: reta, queues: queues), number: 6) }
+        #expect(error.line == 6)
+        #expect(error.field == "reta")
+        #expect(error.message.hasPrefix(problem), "\(error)")
+        #expect(try nic.file.load() == nic.initial)
+    }
+
+    @Test(arguments: [
+        (#"{"type":"plan","v":1,"queues":4"#, nil, "malformed JSON"),
+        (#"{"type":"plan","v":1,"reta":[0],"moves":[]}"#, "queues", "is missing"),
+        (#"{"type":"plan","v":1,"queues":4,"reta":[1,1,2,3,0,1,2,3]}"#, "moves", "is missing"),
+        (#"{"type":"load","v":1,"queues":4,"reta":[0],"packets":[1]}"#, "type", "expected \"plan\""),
+        (#"{"type":"plan","v":1,"queues":4,"reta":[1,1,2,3,0,1,2,3],"moves":[{"bucket":0,"from":0,"to":1}]}"#,
+         "device", "is missing and no TARGET was given"),
+        (#"{"type":"plan","v":1,"device":"nic0","queues":4,"reta":[1,1,2,3,0,1,2,3],"moves":[{"bucket":0,"from":0,"to":1}]}"#,
+         "device", "unknown target \"nic0\""),
+    ] as [(String, String?, String)])
+    func aBadRecordIsRejectedNamingLineAndField(text: String, field: String?, message: String) throws {
+        var applier = try applier()
+        let error = try #require(throws: RecordError.self) { try applier.apply(Array(text.utf8)[...], number: 3) }
+        #expect(error.line == 3)
+        #expect(error.field == field)
+        #expect(error.message.contains(message), "\(error)")
+        #expect(try nic.file.load() == nic.initial)
+    }
+
+    @Test func anUnknownTargetArgumentIsRefusedUpFront() throws {
+        let error = try #require(throws: TargetError.self) { try PlanApplier(target: "ethernet:eth0") }
+        #expect(error.description.contains("unknown target"))
+    }
+
+    /// A target whose table can be read but not written: the state file seen through
+    /// /proc/self/fd, a directory where no temporary file can be made (even by root).
+    @Test func aTargetThatCannotBeWrittenKeepsItsTable() throws {
+        let fd = open(nic.file.path, O_RDONLY)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        let device = "file:/proc/self/fd/\(fd)"
+        var applier = try applier(target: device)
+        let error = try #require(throws: TargetError.self) { try applier.apply(plan(), number: 1) }
+        #expect(error.description.hasPrefix("/proc/self/fd/\(fd): cannot create a temporary file"), "\(error)")
+        #expect(try nic.file.load() == nic.initial)
+    }
+}
