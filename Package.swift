@@ -72,8 +72,7 @@ let package = Package(
         .testTarget(name: "RSSHashTests", dependencies: ["RSSHash", "TestSupport"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "RSSRecords"]),
-        // rss-plan end to end: runs the built binary.
-        .testTarget(name: "RSSPlanTests", dependencies: ["Planning", "RSSRecords", "rss-plan"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Planning", "RSSRecords"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "NICSimTests", dependencies: ["NICSim", "RSSHash", "TestSupport"]),
         .testTarget(name: "TableTargetsTests", dependencies: ["TableTargets", "NICSim", "RSSRecords", "TestSupport"]),
