@@ -37,12 +37,12 @@ let package = Package(
                 plugins: ["BPFObjectPlugin"]),
         // Bucket -> queue assignment algorithms (rss-plan).
         .target(name: "Planning", dependencies: ["RSSRecords"]),
+        // Planners replayed side by side on the scenarios (rss-bench).
+        .target(name: "Benchmarks", dependencies: ["Planning", "NICSim", "RSSHash", "RSSRecords"]),
         // The SIOCETHTOOL ioctl and the kernel's ethtool structs (a tiny C shim).
         .target(name: "CEthtool"),
         // A Linux interface's RSS table, key, hash fields and channels, typed for Swift.
         .target(name: "Ethtool", dependencies: ["CEthtool", "RSSHash"]),
-        // Planners replayed side by side on the scenarios (rss-bench).
-        .target(name: "Benchmarks", dependencies: ["Planning", "NICSim", "RSSHash", "RSSRecords"]),
         // Where tables are written (rss-apply).
         .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim", "Ethtool", "ToolSupport"]),
 
@@ -58,6 +58,9 @@ let package = Package(
         .executableTarget(name: "rss-apply", dependencies: [
             "TableTargets", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // The XDP counter's benchmark (scripts/bench-xdp).
+        .executableTarget(name: "xdp-bench", dependencies: [
+            "XDPCounting", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-report", dependencies: [
             "Reporting", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -68,12 +71,15 @@ let package = Package(
         .testTarget(name: "RSSRecordsTests", dependencies: ["RSSRecords"]),
         .testTarget(name: "RSSHashTests", dependencies: ["RSSHash", "TestSupport"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "RSSRecords"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Planning", "RSSRecords"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "NICSimTests", dependencies: ["NICSim", "RSSHash", "TestSupport"]),
         .testTarget(name: "TableTargetsTests", dependencies: ["TableTargets", "NICSim", "RSSRecords", "TestSupport"]),
         .testTarget(name: "LoadSourcesTests", dependencies: ["LoadSources", "NICSim", "RSSHash", "RSSRecords", "TestSupport"]),
         // Runs the built tools end to end, alone and in pipelines.
-        .testTarget(name: "PipelineTests", dependencies: ["NICSim", "RSSRecords", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: [
+            "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply"]),
         .testTarget(name: "EthtoolTests", dependencies: ["Ethtool", "TableTargets", "TestSupport"]),
         // The ethtool: target and the kernel pipeline on a real RSS driver: virtio-net in a QEMU guest.
         .testTarget(name: "VirtioGuestTests", dependencies: ["RSSHash", "RSSRecords", "TestSupport", "CNetNamespace"]),
@@ -85,8 +91,5 @@ let package = Package(
                                                             "CNetNamespace"]),
         // Packet sockets in another network namespace, for the veth tests.
         .target(name: "CNetNamespace", path: "Tests/CNetNamespace"),
-        .testTarget(name: "PlanningTests", dependencies: ["Planning", "RSSRecords"]),
-        // rss-plan end to end: runs the built binary.
-        .testTarget(name: "RSSPlanTests", dependencies: ["Planning", "RSSRecords", "rss-plan"]),
     ]
 )

@@ -26,16 +26,16 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1); /* set to R by rss-count */
+	__uint(max_entries, 1); /* set to R / 64, rounded up, by rss-count */
 	__type(key, __u32);
-	__type(value, struct rss_counter);
+	__type(value, struct rss_counter_slot);
 } bucket_counters SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RSS_QUEUES_MAX);
+	__uint(max_entries, RSS_QUEUES_MAX / RSS_COUNTERS_PER_SLOT);
 	__type(key, __u32);
-	__type(value, struct rss_counter);
+	__type(value, struct rss_counter_slot);
 } queue_counters SEC(".maps");
 
 const volatile struct rss_count_constants constants = { .reta_size = 1 };
@@ -46,22 +46,26 @@ enum xdp_rss_hash_type { RSS_HASH_TYPE_UNKNOWN };
 extern int bpf_xdp_metadata_rx_hash(const struct xdp_md *ctx, __u32 *hash,
 				    enum xdp_rss_hash_type *rss_type) __ksym __weak;
 
+static __always_inline void add(void *counters, __u32 index, __u64 length)
+{
+	__u32 slot = index / RSS_COUNTERS_PER_SLOT;
+	struct rss_counter_slot *counter_slot = bpf_map_lookup_elem(counters, &slot);
+	struct rss_counter *counter;
+
+	if (!counter_slot)
+		return;
+	counter = &counter_slot->counter[index % RSS_COUNTERS_PER_SLOT];
+	counter->packets++;
+	counter->bytes += length;
+}
+
 static __always_inline int count(struct xdp_md *ctx, __u32 hash)
 {
 	__u32 bucket = constants.reta_mask ? hash & constants.reta_mask : hash % constants.reta_size;
-	__u32 queue = ctx->rx_queue_index;
 	__u64 length = ctx->data_end - ctx->data;
-	struct rss_counter *counter = bpf_map_lookup_elem(&bucket_counters, &bucket);
 
-	if (counter) {
-		counter->packets++;
-		counter->bytes += length;
-	}
-	counter = bpf_map_lookup_elem(&queue_counters, &queue);
-	if (counter) {
-		counter->packets++;
-		counter->bytes += length;
-	}
+	add(&bucket_counters, bucket, length);
+	add(&queue_counters, ctx->rx_queue_index, length);
 	return XDP_PASS;
 }
 

@@ -8,6 +8,8 @@
 #define RSS_HASH_INPUT_MAX 36
 /* Queues beyond this are counted per bucket only. */
 #define RSS_QUEUES_MAX 256
+/* Counters per array element: reading the maps costs per element, so they come in groups. */
+#define RSS_COUNTERS_PER_SLOT 64
 /* A field the flow type does not hash. */
 #define RSS_FIELD_UNUSED 0xff
 
@@ -22,6 +24,11 @@ enum rss_flow_type {
 struct rss_counter {
 	__u64 packets;
 	__u64 bytes;
+};
+
+/* One element of the counter arrays: counters n * 64 to n * 64 + 63. */
+struct rss_counter_slot {
+	struct rss_counter counter[RSS_COUNTERS_PER_SLOT];
 };
 
 /* Where each header field starts in the hash input, or RSS_FIELD_UNUSED. */

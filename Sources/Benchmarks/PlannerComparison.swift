@@ -26,6 +26,7 @@ public struct Contender: Sendable, Hashable {
 /// The numbers kept of one replay.
 public struct RunSummary: Sendable {
     public var meanImbalance: Double
+    public var imbalanceFloor: Double
     public var p95Imbalance: Double
     public var overload: Double
     public var moves: Double
@@ -35,6 +36,7 @@ public struct RunSummary: Sendable {
 
     init(_ result: ReplayResult) {
         meanImbalance = result.meanImbalance
+        imbalanceFloor = result.meanImbalanceFloor
         p95Imbalance = result.p95Imbalance
         overload = result.meanOverload
         moves = Double(result.moves)

@@ -6,6 +6,8 @@ import RSSRecords
 public struct ReplayResult: Sendable {
     /// max / mean - 1 of the active queues' demand, per epoch.
     public var imbalance: [Double] = []
+    /// The least imbalance any table could have had, per epoch: the largest bucket over the mean.
+    public var imbalanceFloor: [Double] = []
     /// Σ of demand above one core, per epoch: work a real core would have dropped or delayed.
     public var overload: [Double] = []
     public var activeQueues: [Int] = []
@@ -16,6 +18,7 @@ public struct ReplayResult: Sendable {
     public var solveMicroseconds: [Double] = []
 
     public var meanImbalance: Double { mean(imbalance) }
+    public var meanImbalanceFloor: Double { mean(imbalanceFloor) }
     public var p95Imbalance: Double { percentile(imbalance, 0.95) }
     public var meanOverload: Double { mean(overload) }
     public var meanActive: Double { mean(activeQueues.map(Double.init)) }
@@ -37,6 +40,8 @@ public func replay(_ trace: TrafficTrace, with planner: inout some RecordPlanner
         for queue in 0..<queues { demand[queue] = 0 }
         for (bucket, queue) in table.enumerated() { demand[queue] += bucketDemand[bucketDemand.startIndex + bucket] }
         result.imbalance.append(imbalance(demand, over: active))
+        let mean = demand.reduce(0, +) / Double(active.count)
+        result.imbalanceFloor.append(mean > 0 ? max(0, (bucketDemand.max() ?? 0) / mean - 1) : 0)
         result.overload.append(demand.reduce(0) { $0 + max(0, $1 - 1) })
         result.activeQueues.append(active.count)
         let epochPackets = packets.reduce(0, +)

@@ -17,8 +17,12 @@ public struct TrafficTrace: Sendable {
 
     public var epochs: Int { packets.count / tableSize }
 
+    public static let defaultInterval = 0.1
+    public static let defaultCost = 400.0
+
     public init(scenario: String, seed: UInt64, queues: Int, tableSize: Int, epochs: Int,
-                interval: Double = 0.1, costNanoseconds: Double = 400, hasher: RSSHasher = RSSHasher()) throws {
+                interval: Double = defaultInterval, costNanoseconds: Double = defaultCost,
+                hasher: RSSHasher = RSSHasher()) throws {
         self.scenario = scenario
         self.seed = seed
         self.queues = queues

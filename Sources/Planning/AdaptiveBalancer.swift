@@ -8,9 +8,10 @@ import RSSRecords
 ///    queues within the noise of the mean are left alone, so noise does not cause moves;
 /// 3. with `--autoscale`, sizes the active set so that the cores run at the target load with
 ///    room for that noise, adding or removing cores;
-/// 4. brings every queue above the tolerance down to the mean in one step, with the fewest and
-///    smallest moves that do it (`Rebalancing`). There is no dead band beyond the noise and no
-///    sit-out: what is still off after a move is fixed on the next record.
+/// 4. brings every queue above the tolerance down towards the mean in this one plan, a bucket at
+///    a time from the most to the least loaded queue, each the one that evens the pair out best
+///    (`Rebalancing`). There is no dead band beyond the noise and no sit-out: what is still off
+///    is fixed on the next record.
 public struct AdaptiveBalancer: Balancer {
     /// Tolerance in units of the relative prediction error.
     static let noiseTolerance = 1.0
@@ -32,22 +33,18 @@ public struct AdaptiveBalancer: Balancer {
         loads.estimate(observation)
         error.observe(predicted: loads.prediction, actual: loads.queue, active: activeQueues)
 
-        var plan: Rebalancing? = nil
+        let plan: Rebalancing
         if options.autoscale && observation.measured {
-            plan = rebalanced(record)
-            let total = loads.queue.reduce(0, +)
-            let peak = activeQueues.reduce(0) { max($0, plan?.load[$1] ?? 0) }
+            let balanced = rebalanced(record)
+            let peak = activeQueues.reduce(0) { max($0, balanced.load[$1]) }
             let limits = max(1, options.minQueues)...max(1, min(record.queues, options.maxQueues ?? record.queues))
-            let change = scaling.change(total: total, peak: peak, active: activeQueues.count,
+            let change = scaling.change(total: loads.queue.reduce(0, +), peak: peak, active: activeQueues.count,
                                         noise: error.relative ?? 0, targetLoad: options.targetLoad, limits: limits)
-            if change != 0 {
-                resize(by: change, loads: loads.queue)
-                plan = rebalanced(record)
-            }
+            if change != 0 { resize(by: change, loads: loads.queue) }
+            plan = change != 0 ? rebalanced(record) : balanced
         } else if needsChange(record) {
             plan = rebalanced(record)
-        }
-        guard let plan else {
+        } else {
             return Assignment(reta: record.reta, active: activeQueues, predictedLoad: loads.queue)
         }
         guard activeQueues.count < record.queues else {
@@ -59,17 +56,20 @@ public struct AdaptiveBalancer: Balancer {
         return Assignment(reta: plan.table, active: inUse.indices.filter { inUse[$0] }, predictedLoad: plan.load)
     }
 
+    private var meanLoad: Double {
+        activeQueues.reduce(0) { $0 + loads.queue[$1] } / Double(max(activeQueues.count, 1))
+    }
+
     private var tolerance: Double {
-        let mean = activeQueues.reduce(0) { $0 + loads.queue[$1] } / Double(max(activeQueues.count, 1))
-        return options.threshold ?? max(Self.noiseTolerance * (error.relative ?? 0), Self.leastTolerance) * mean
+        options.threshold ?? max(Self.noiseTolerance * (error.relative ?? 0), Self.leastTolerance) * meanLoad
     }
 
     /// Whether a queue is off by more than the tolerance or an inactive queue still has buckets:
     /// most records need no move, and finding that out costs no allocation.
     private func needsChange(_ record: LoadRecord) -> Bool {
         if activeQueues.count < record.queues && record.reta.contains(where: { !active[$0] }) { return true }
-        let mean = activeQueues.reduce(0) { $0 + loads.queue[$1] } / Double(max(activeQueues.count, 1))
-        return activeQueues.contains { loads.queue[$0] > mean + tolerance }
+        let limit = meanLoad + tolerance
+        return activeQueues.contains { loads.queue[$0] > limit }
     }
 
     /// The record's table with the buckets of inactive queues dealt out and the rest balanced.

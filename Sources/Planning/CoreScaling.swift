@@ -23,7 +23,10 @@ struct CoreScaling {
     ///   - noise: relative prediction error of a queue's load.
     mutating func change(total: Double, peak: Double, active: Int, noise: Double, targetLoad: Double,
                          limits: ClosedRange<Int>) -> Int {
-        guard active > 0 else { return limits.lowerBound }
+        guard limits.contains(active) else {
+            removalStreak = 0
+            return min(max(active, limits.lowerBound), limits.upperBound) - active
+        }
         let mean = total / Double(active)
         let spread = max(1 + Self.noiseMargin * noise, mean > 0 ? peak / mean : 1)
         let perCore = min(targetLoad, Self.headroom / spread)

@@ -14,7 +14,8 @@
 ///
 /// Where the original leaves ties to its heap implementation, this one takes the lowest index.
 /// Records without `load` are balanced on `Observation.queueLoad` (packets scaled to a mean of
-/// 0.5), which is what RSS++'s own "balance" target does with its loads.
+/// 0.5), which is what RSS++'s own "balance" target does with its loads; they are not
+/// autoscaled, as a relative load says nothing about the target load.
 public struct RSSPlusPlus: Balancer {
     private let options: PlannerOptions
     /// The cores in use, in the order RSS++ keeps them (removal swaps the last into the gap).
@@ -81,7 +82,7 @@ public struct RSSPlusPlus: Balancer {
             if packets[bucket] > 0 { nonEmptyBuckets[index] += 1 }
         }
 
-        if options.autoscale {
+        if options.autoscale && observation.measured {
             let removable = leastLoaded >= 0 ? table.indices.filter { table[$0] == used[leastLoaded] } : []
             if spareCapacity > 1 + (1 - targetLoad) + protection, used.count > max(1, options.minQueues),
                leastLoaded >= 0, removable.count <= options.maxMoves ?? .max {

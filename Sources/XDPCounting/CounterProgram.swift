@@ -66,7 +66,8 @@ public final class CounterProgram {
     let bucketCounters: PerCPUCounters
     let queueCounters: PerCPUCounters
     private let stateFD: Int32
-    private let object: OpaquePointer
+    /// The libbpf object that loaded the program, or nil for one reopened from its pins.
+    private let object: OpaquePointer?
 
     /// Loads `kind` with R = `buckets`. `device` (an ifindex) is required for `.rxHash`, whose
     /// kfunc only exists in programs bound to a device. `softHash` fills the Toeplitz tables;
@@ -86,7 +87,8 @@ public final class CounterProgram {
                 try check("bpf_program__set_flags", bpf_program__set_flags(program, UInt32(BPF_F_XDP_DEV_BOUND_ONLY)))
             }
             let buckets = try CounterProgram.map("bucket_counters", in: object)
-            try check("bpf_map__set_max_entries", bpf_map__set_max_entries(buckets, UInt32(bucketCount)))
+            try check("bpf_map__set_max_entries",
+                      bpf_map__set_max_entries(buckets, UInt32(PerCPUCounters.slots(for: bucketCount))))
             var constants = rss_count_constants(
                 reta_size: UInt32(bucketCount),
                 reta_mask: bucketCount & (bucketCount - 1) == 0 ? UInt32(bucketCount - 1) : 0)
@@ -97,9 +99,9 @@ public final class CounterProgram {
             }
             try check("loading the XDP counter (bpf_object__load)", bpf_object__load(object))
             programFD = bpf_program__fd(program)
-            bucketCounters = PerCPUCounters(fd: bpf_map__fd(buckets), slots: bucketCount)
+            bucketCounters = PerCPUCounters(fd: bpf_map__fd(buckets), count: bucketCount)
             queueCounters = PerCPUCounters(fd: bpf_map__fd(try CounterProgram.map("queue_counters", in: object)),
-                                           slots: Int(RSS_QUEUES_MAX))
+                                           count: Int(RSS_QUEUES_MAX))
             stateFD = bpf_map__fd(try CounterProgram.map(".bss", in: object))
         } catch {
             bpf_object__close(object)
@@ -107,7 +109,57 @@ public final class CounterProgram {
         }
     }
 
-    deinit { bpf_object__close(object) }
+    deinit {
+        if let object {
+            bpf_object__close(object)
+        } else {
+            [programFD, bucketCounters.fd, queueCounters.fd, stateFD].forEach { close($0) }
+        }
+    }
+
+    // MARK: pins
+
+    /// The names of program and maps under a pin directory.
+    private static let pinNames = (program: "program", buckets: "bucket_counters", queues: "queue_counters",
+                                   state: "state")
+
+    /// Pins program and maps under `directory` (on a BPF file system), so that they outlive the
+    /// process and a later run can take up the same counters.
+    public func pin(at directory: String) throws {
+        let names = Self.pinNames
+        for (fd, name) in [(programFD, names.program), (bucketCounters.fd, names.buckets),
+                           (queueCounters.fd, names.queues), (stateFD, names.state)] {
+            try check("pinning \(directory)/\(name)", bpf_obj_pin(fd, "\(directory)/\(name)"))
+        }
+    }
+
+    /// The counter pinned under `directory` by an earlier run; its table size must be `buckets`.
+    public init(pinnedAt directory: String, buckets: Int) throws {
+        let names = Self.pinNames
+        func open(_ name: String) throws -> Int32 {
+            let fd = bpf_obj_get("\(directory)/\(name)")
+            guard fd >= 0 else { throw BPFError("opening \(directory)/\(name)", errno: -fd) }
+            return fd
+        }
+        let fds = try [names.program, names.buckets, names.queues, names.state].map(open)
+        var info = bpf_map_info()
+        var length = UInt32(MemoryLayout<bpf_map_info>.size)
+        let name = programName(fd: fds[0])
+        guard bpf_obj_get_info_by_fd(fds[1], &info, &length) >= 0,
+              Int(info.max_entries) == PerCPUCounters.slots(for: buckets),
+              let kind = name.flatMap(CounterKind.init(rawValue:)) else {
+            fds.forEach { close($0) }
+            throw BPFError("the counter pinned under \(directory) (\(name ?? "?")) is not one for \(buckets) buckets; "
+                           + "remove it (rm -r \(directory)) and detach it", errno: EINVAL)
+        }
+        self.kind = kind
+        bucketCount = buckets
+        object = nil
+        programFD = fds[0]
+        bucketCounters = PerCPUCounters(fd: fds[1], count: buckets)
+        queueCounters = PerCPUCounters(fd: fds[2], count: Int(RSS_QUEUES_MAX))
+        stateFD = fds[3]
+    }
 
     /// Packets and bytes per bucket, summed over CPUs.
     public func readBuckets() throws -> CounterTotals { try bucketCounters.read() }
@@ -197,45 +249,54 @@ public final class CounterProgram {
     }
 }
 
-/// A per-CPU array of `struct rss_counter`, read in one batch.
+/// A per-CPU array of `struct rss_counter_slot` holding `count` counters, read in one batch.
 struct PerCPUCounters {
     let fd: Int32
-    let slots: Int
+    let count: Int
     let cpus = Int(libbpf_num_possible_cpus())
+    private static let perSlot = Int(RSS_COUNTERS_PER_SLOT)
+
+    static func slots(for count: Int) -> Int { (count + perSlot - 1) / perSlot }
 
     func read() throws -> CounterTotals {
+        let slots = Self.slots(for: count)
         var keys = [UInt32](repeating: 0, count: slots)
-        var values = [rss_counter](repeating: rss_counter(), count: slots * cpus)
+        var values = [rss_counter](repeating: rss_counter(), count: slots * cpus * Self.perSlot)
         var options = bpf_map_batch_opts()
         options.sz = MemoryLayout<bpf_map_batch_opts>.stride
         var done = 0
         var resume: UInt32 = 0
         var next: UInt32 = 0
         while done < slots {
-            var count = UInt32(slots - done)
+            var batch = UInt32(slots - done)
             let result = keys.withUnsafeMutableBufferPointer { keys in
                 values.withUnsafeMutableBufferPointer { values in
                     withUnsafeMutablePointer(to: &resume) { resume in
                         bpf_map_lookup_batch(fd, done == 0 ? nil : UnsafeMutableRawPointer(resume), &next,
-                                             keys.baseAddress! + done, values.baseAddress! + done * cpus,
-                                             &count, &options)
+                                             keys.baseAddress! + done,
+                                             values.baseAddress! + done * cpus * Self.perSlot, &batch, &options)
                     }
                 }
             }
             resume = next
             let error = result < 0 ? errno : 0
             guard error == 0 || error == ENOENT else { throw BPFError("reading the XDP counters", errno: error) }
-            done += Int(count)
-            if error == ENOENT || count == 0 { break }
+            done += Int(batch)
+            if error == ENOENT || batch == 0 { break }
         }
-        var totals = CounterTotals(packets: [UInt64](repeating: 0, count: slots),
-                                   bytes: [UInt64](repeating: 0, count: slots))
-        for slot in 0..<done {
-            let key = Int(keys[slot])
-            for cpu in 0..<cpus {
-                let value = values[slot * cpus + cpu]
-                totals.packets[key] &+= value.packets
-                totals.bytes[key] &+= value.bytes
+        // values: per slot, per CPU, 64 counters.
+        var totals = CounterTotals(packets: [UInt64](repeating: 0, count: count),
+                                   bytes: [UInt64](repeating: 0, count: count))
+        values.withUnsafeBufferPointer { values in
+            for index in 0..<done {
+                let first = Int(keys[index]) * Self.perSlot
+                for cpu in 0..<cpus {
+                    let base = (index * cpus + cpu) * Self.perSlot
+                    for offset in 0..<min(Self.perSlot, count - first) {
+                        totals.packets[first + offset] &+= values[base + offset].packets
+                        totals.bytes[first + offset] &+= values[base + offset].bytes
+                    }
+                }
             }
         }
         return totals
@@ -245,4 +306,20 @@ struct PerCPUCounters {
 func check(_ operation: String, _ result: Int32) throws {
     guard result < 0 else { return }
     throw BPFError(operation, errno: -result)
+}
+
+/// The name a loaded program was given (`rsspp_soft`, ...), from its file descriptor.
+func programName(fd: Int32) -> String? {
+    var info = bpf_prog_info()
+    var length = UInt32(MemoryLayout<bpf_prog_info>.size)
+    guard bpf_obj_get_info_by_fd(fd, &info, &length) >= 0 else { return nil }
+    return withUnsafeBytes(of: info.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+}
+
+/// The kernel's id of a loaded program.
+func programID(fd: Int32) -> UInt32? {
+    var info = bpf_prog_info()
+    var length = UInt32(MemoryLayout<bpf_prog_info>.size)
+    guard bpf_obj_get_info_by_fd(fd, &info, &length) >= 0 else { return nil }
+    return info.id
 }

@@ -19,6 +19,17 @@ final class XDPAttachment {
 
     private var modeFlags: UInt32 { UInt32(generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE) }
 
+    /// Takes charge of `programFD`, which an earlier run left attached (`--pin`).
+    init(adopting programFD: Int32, interface: String, ifindex: UInt32, generic: Bool) {
+        self.interface = interface
+        self.ifindex = ifindex
+        self.generic = generic
+        self.programFD = programFD
+        attached = true
+        XDPAttachment.live.append(Weak(self))
+        XDPAttachment.detachAtExit()
+    }
+
     /// Attaches `programFD`, native unless `generic`; fails naming the program already there.
     init(programFD: Int32, interface: String, ifindex: UInt32, generic: Bool) throws(SourceError) {
         self.interface = interface
@@ -87,10 +98,15 @@ final class XDPAttachment {
         let fd = bpf_prog_get_fd_by_id(id)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var info = bpf_prog_info()
-        var length = UInt32(MemoryLayout<bpf_prog_info>.size)
-        guard bpf_obj_get_info_by_fd(fd, &info, &length) >= 0 else { return nil }
-        return withUnsafeBytes(of: info.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return XDPCounting.programName(fd: fd)
+    }
+
+    /// The id of the program attached to `ifindex` in the given mode, if any.
+    static func attachedID(ifindex: UInt32, generic: Bool) -> UInt32? {
+        var id: UInt32 = 0
+        let mode = Int32(generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE)
+        guard bpf_xdp_query_id(Int32(ifindex), mode, &id) >= 0, id != 0 else { return nil }
+        return id
     }
 
     // MARK: detaching at exit

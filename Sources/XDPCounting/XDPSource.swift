@@ -46,8 +46,10 @@ public final class XDPSource: LoadSource {
     private let pacer: Pacer
     private var intervalsWaited = 0
     private var emitted = 0
-    private var previous: Reading
+    private var previous: CounterReading
     private var warned: Set<String> = []
+    /// Where the counter is pinned with `--pin`.
+    private let pins: PinDirectory?
     /// Packets per rx queue during the last interval, as the program saw them (`ctx->rx_queue_index`).
     public private(set) var lastQueuePackets: [Int] = []
 
@@ -87,6 +89,18 @@ public final class XDPSource: LoadSource {
         }
         hashFields = (try? device.hashConfiguration()) ?? .standard
 
+        pins = xdp.pin ? PinDirectory(interface: interface) : nil
+        if let resumed = try PinDirectory.resume(interface: interface, ifindex: ifindex, buckets: tableSize,
+                                                 generic: xdp.generic) {
+            program = resumed.program
+            attachment = resumed.attachment
+            attachment.keep = xdp.pin
+            pacer = Pacer(realTime: true, stopSignals: stopSignals)
+            previous = CounterReading.none
+            previous = try read()
+            diagnose("xdp:\(interface): counting on with the counter an earlier run pinned (\(program.kind.rawValue))")
+            return
+        }
         var chosen: CounterProgram
         switch (xdp.hash, xdp.generic) {
         case (.kfunc, true):
@@ -108,20 +122,21 @@ public final class XDPSource: LoadSource {
         attachment = try XDPAttachment(programFD: chosen.programFD, interface: interface, ifindex: ifindex,
                                        generic: xdp.generic)
         attachment.keep = xdp.pin
+        try pins?.pin(chosen)
         if nominalTable {
             diagnose("xdp:\(interface): driver \(driverName) has no RSS table of its own; records carry the "
                      + "nominal table bucket mod queues over \(tableSize) buckets"
                      + (program.kind == .softHash ? ", hashed with key \(hexString(key))" : ""))
         }
         pacer = Pacer(realTime: true, stopSignals: stopSignals)
-        previous = Reading(buckets: CounterTotals(packets: [], bytes: []), queues: CounterTotals(packets: [], bytes: []),
-                           cpu: CPUTimes(procStat: ""), nanoseconds: 0)
+        previous = CounterReading.none
         previous = try read()
     }
 
     /// Detaches the counter now (unless pinned); the source yields no more records.
     public func stop() {
         attachment.detach()
+        if pins == nil { PinDirectory(interface: interface).remove() }
     }
 
     public func next() throws -> LoadRecord? {
@@ -140,33 +155,18 @@ public final class XDPSource: LoadSource {
 
     // MARK: one interval
 
-    private struct Reading {
-        var buckets: CounterTotals
-        var queues: CounterTotals
-        var cpu: CPUTimes
-        var nanoseconds: UInt64
+    private func read() throws(SourceError) -> CounterReading {
+        do { return try CounterReading(program) } catch { throw SourceError(.unavailable, "xdp:\(interface): \(error)") }
     }
 
-    private func read() throws(SourceError) -> Reading {
-        do {
-            return Reading(buckets: try program.readBuckets(), queues: try program.readQueues(),
-                           cpu: CPUTimes.read(), nanoseconds: monotonicNow())
-        } catch {
-            throw SourceError(.unavailable, "xdp:\(interface): \(error)")
-        }
-    }
-
-    private func record(since earlier: Reading, to now: Reading) throws(SourceError) -> LoadRecord {
+    private func record(since earlier: CounterReading, to now: CounterReading) throws(SourceError) -> LoadRecord {
         let queues = receiveQueueCount()
         let table = try tableInForce(queues: queues)
-        let (packets, bytes) = now.buckets.since(earlier.buckets)
+        let record = now.record(since: earlier, interface: interface, reta: table, queues: queues,
+                                cpus: queueCPUs(queues: queues))
         lastQueuePackets = Array(now.queues.since(earlier.queues).packets.prefix(queues))
-        if !nominalTable { checkTableIsFollowed(table: table, packets: packets) }
-        let cpus = queueCPUs(queues: queues)
-        let load = cpus?.map { now.cpu.busyFraction(of: $0, since: earlier.cpu) }
-        return LoadRecord(time: unixTime(), interval: Double(now.nanoseconds - earlier.nanoseconds) / 1e9,
-                          device: "ethtool:\(interface)", source: "xdp:\(interface)", queues: queues,
-                          reta: table, packets: packets, bytes: bytes, load: load, cpus: cpus)
+        if !nominalTable { checkTableIsFollowed(table: table, packets: record.packets) }
+        return record
     }
 
     /// The device's table now, or the nominal one; the soft hash follows a key change.
@@ -246,6 +246,8 @@ public final class XDPSource: LoadSource {
         let soft = try Self.softProgram(tableSize, key, hashFields, try Self.deviceRSS(device), interface)
         try attachment.replace(with: soft.programFD)
         program = soft
+        pins?.remove()
+        try pins?.pin(soft)
         diagnose("xdp:\(interface): driver \(driver?.driver ?? "unknown") does not report its RSS hash to XDP; "
                  + "hashing in software from now on")
         previous = try read()
@@ -301,10 +303,4 @@ public final class XDPSource: LoadSource {
             throw SourceError(.unavailable, "xdp:\(interface): loading the software-hash counter: \(error)")
         }
     }
-}
-
-private func monotonicNow() -> UInt64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }

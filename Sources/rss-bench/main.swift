@@ -22,12 +22,20 @@ struct RSSBench: ParsableCommand {
         }
         let comparison = try PlannerComparison(scenarios: scenarios, seeds: (1...UInt64(max(seeds, 1))).map { $0 },
                                                epochs: epochs, progress: { diagnose($0) })
-        var report = "## Ratios against rsspp\n\n" + comparison.markdownTargets() + "\n"
+        var targets = comparison.targets()
+        var timing = ""
         if solveEpochs > 0 {
             let contenders = [Contender(.rsspp), Contender(.standard)]
             let times = try SolveTimes(contenders: contenders, epochs: solveEpochs, progress: { diagnose($0) })
-            report += "## Solve time\n\n" + times.markdownTable(contenders: contenders) + "\n"
+            targets += times.targets()
+            timing = "## Solve time\n\nOn `steady` traffic, \(solveEpochs) epochs per cell.\n\n"
+                + times.markdownTable(contenders: contenders) + "\n"
         }
+        var report = "## Setup\n\n" + comparison.markdownSetup() + "\n"
+        report += "## Targets (\(Algorithm.standard.rawValue) against rsspp)\n\n" + markdownTable(targets) + "\n"
+        report += "## Where \(Algorithm.standard.rawValue) is not ahead of rsspp (means over seeds)\n\n"
+            + comparison.markdownShortfalls() + "\n"
+        report += timing
         report += "## Per scenario (means over seeds)\n\n" + comparison.markdownTables()
         print(report, terminator: "")
     }

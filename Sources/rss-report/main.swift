@@ -32,7 +32,7 @@ struct RSSReport: ParsableCommand {
                 throw ExitCode(ExitStatus.dataError)
             }
             if series { try writeSeries(lines, for: path) }
-            runs.append((path, summary))
+            runs.append((runName(path), summary))
         }
         RecordOutput.write(Array(renderComparison(runs).utf8))
     }
@@ -44,5 +44,11 @@ struct RSSReport: ParsableCommand {
             diagnose("\(error)")
             throw ExitCode(ExitStatus.unavailable)
         }
+    }
+
+    /// A column heading: the file's name without its folder and `.jsonl`.
+    private func runName(_ path: String) -> String {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        return name.hasSuffix(".jsonl") ? String(name.dropLast(6)) : name
     }
 }

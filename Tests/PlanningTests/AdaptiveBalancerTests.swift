@@ -113,6 +113,11 @@ private func exact(_ reta: [Int], _ packets: [Int], queues: Int) -> LoadRecord {
     let busy = exact([0, 1, 0, 1, 0, 1, 0, 1], [243, 230, 243, 230, 243, 230, 244, 232], queues: 4)
     let capped = plans(AdaptiveBalancer.self, [busy], options: options(autoscale: true, maxQueues: 2))[0]
     #expect(capped.active == [0, 1])
+    // A table that uses more queues than allowed is brought within the limit at once.
+    let wide = exact([0, 1, 2, 3, 0, 1, 2, 3], [200, 200, 200, 200, 200, 200, 200, 200], queues: 4)
+    let narrowed = plans(AdaptiveBalancer.self, [wide], options: options(autoscale: true, maxQueues: 3))[0]
+    #expect(narrowed.active.count == 3)
+    #expect(Set(narrowed.reta).count == 3)
 }
 
 @Test func adaptiveWithoutAutoscaleUsesEveryQueue() {

@@ -38,8 +38,3 @@ enum FrameEdit {
         return edited
     }
 }
-
-/// Root-only tests (BPF, network namespaces) run as root, and always under CI, where a
-/// missing privilege must fail rather than skip.
-let privilegedTestsEnabled = getuid() == 0 || getenv("CI").map { String(cString: $0) == "true" } == true
-let privilegeNote: Comment = "needs root (BPF and network namespaces); runs always under CI=true"

@@ -6,7 +6,7 @@ import TestSupport
 
 /// The software-hash program run through BPF_PROG_TEST_RUN: every frame is passed and counted
 /// once, in the bucket the NIC (and `RSSHasher`) would pick.
-@Suite(.enabled(if: privilegedTestsEnabled, privilegeNote), .serialized)
+@Suite(.enabled(if: privilegedTestsRun, Comment(rawValue: needsRoot)), .serialized)
 struct SoftHashProgramTests {
     static let microsoft = try! SoftHashState(key: Toeplitz.microsoftKey, configuration: .standard)
 

@@ -11,7 +11,7 @@ import TestSupport
 
 /// `xdp:IFACE` on a 4-queue veth whose peer sends from a test namespace: every frame sent is
 /// counted, in its bucket, and on the rx queue the sender chose (as veth's own statistics say).
-@Suite(.enabled(if: privilegedTestsEnabled, privilegeNote), .serialized)
+@Suite(.enabled(if: privilegedTestsRun, Comment(rawValue: needsRoot)), .serialized)
 struct VethCountingTests {
     /// UDP frames from 1200 source ports: the sender's flow hash spreads them over the queues.
     static let traffic: [[UInt8]] = (0..<1200).map { index in
@@ -91,8 +91,44 @@ struct VethCountingTests {
     }
 }
 
+extension VethCountingTests {
+    /// `--pin` leaves the counter attached and pinned; the next run takes it up where it was.
+    @Test func aPinnedCounterOutlivesItsRunAndIsTakenUp() throws {
+        let bpfMountedBefore = (readText("/proc/self/mounts") ?? "").contains(" /sys/fs/bpf bpf ")
+        defer {
+            rmdir(PinDirectory.root)
+            if !bpfMountedBefore { umount("/sys/fs/bpf") }
+        }
+        let veth = try VethFixture(queues: 4)
+        let ifindex = if_nametoindex(veth.local)
+        var options = CounterOptions()
+        options.interval = 0.2
+        var xdp = XDPOptions()
+        xdp.hash = .soft
+        xdp.cpus = [0, 1, 0, 1]
+        xdp.pin = true
+        let first = try XDPSource(interface: veth.local, options: options, xdp: xdp)
+        try veth.send(Array(Self.traffic[..<100]))
+        _ = try countedRecords(first, expecting: 100)
+        first.stop()
+        let pinnedID = XDPAttachment.attachedID(ifindex: ifindex, generic: false)
+        #expect(pinnedID != nil, "a pinned counter stays attached")
+
+        xdp.pin = false
+        let second = try XDPSource(interface: veth.local, options: options, xdp: xdp)
+        #expect(second.hashPath == .softHash)
+        #expect(XDPAttachment.attachedID(ifindex: ifindex, generic: false) == pinnedID)
+        try veth.send(Array(Self.traffic[..<50]))
+        let (records, _) = try countedRecords(second, expecting: 50)
+        #expect(records.flatMap(\.packets).reduce(0, +) == 50)
+        second.stop()
+        #expect(XDPAttachment.attachedID(ifindex: ifindex, generic: false) == nil)
+        #expect(access(PinDirectory(interface: veth.local).path, F_OK) != 0, "the pins go with the counter")
+    }
+}
+
 /// The same through the built `rss-count`, as a pipeline would run it.
-@Suite(.enabled(if: privilegedTestsEnabled, privilegeNote), .serialized)
+@Suite(.enabled(if: privilegedTestsRun, Comment(rawValue: needsRoot)), .serialized)
 struct VethCountCommandTests {
     @Test func rssCountEmitsEveryFrameSentInItsBucket() throws {
         #expect(toolExists("rss-count"), "rss-count must be built next to the tests")

@@ -10,7 +10,7 @@ import TestSupport
 /// off on both ends, so nothing but the test's own frames crosses. Deleting the namespace on
 /// deinit removes the pair and whatever is attached to it, also when the test failed.
 final class VethFixture {
-    let namespace: String
+    let namespace: NetworkNamespace
     let local: String
     let peer: String
     let queues: Int
@@ -20,32 +20,32 @@ final class VethFixture {
     init(queues: Int = 4) throws {
         VethFixture.made += 1
         let tag = "\(getpid() % 100_000)\(VethFixture.made)"
-        namespace = "rsspp-xdp-\(tag)"
+        namespace = try NetworkNamespace(area: "xdp")
         local = "xdp\(tag)a"
         peer = "xdp\(tag)b"
         self.queues = queues
         directory = try TemporaryDirectory()
         let script = """
             set -e
-            ip netns add \(namespace)
             ip link add \(local) numtxqueues \(queues) numrxqueues \(queues) type veth \
-              peer name \(peer) numtxqueues \(queues) numrxqueues \(queues) netns \(namespace)
+              peer name \(peer) numtxqueues \(queues) numrxqueues \(queues) netns \(namespace.name)
             sysctl -qw net.ipv6.conf.\(local).disable_ipv6=1
-            ip netns exec \(namespace) sysctl -qw net.ipv6.conf.\(peer).disable_ipv6=1
+            ip netns exec \(namespace.name) sysctl -qw net.ipv6.conf.\(peer).disable_ipv6=1
             ip link set \(local) up
-            ip -n \(namespace) link set \(peer) up
+            ip -n \(namespace.name) link set \(peer) up
             """
         let result = try shell(script, in: directory)
         guard result.status == 0 else {
             removeAll()
-            throw TestFailure("setting up veth in \(namespace) failed: \(result.stderr)")
+            throw TestFailure("setting up veth in \(namespace.name) failed: \(result.stderr)")
         }
     }
 
     deinit { removeAll() }
 
+    /// The namespace goes with its own deinit, and the peer in it; the local end goes here.
     private func removeAll() {
-        _ = try? shell("ip netns del \(namespace) 2>/dev/null; ip link del \(local) 2>/dev/null; true", in: directory)
+        _ = try? shell("ip link del \(local) 2>/dev/null; true", in: directory)
     }
 
     /// What veth itself counted per rx queue of `local` (`ethtool -S`: rx_queue_N_xdp_packets),
@@ -78,8 +78,8 @@ final class VethFixture {
     }
 
     private func packetSocket() throws -> Int32 {
-        let fd = rsspp_packet_socket_in("/run/netns/\(namespace)", peer)
-        guard fd >= 0 else { throw TestFailure("packet socket on \(peer) in \(namespace): \(String(cString: strerror(-fd)))") }
+        let fd = rsspp_packet_socket_in("/run/netns/\(namespace.name)", peer)
+        guard fd >= 0 else { throw TestFailure("packet socket on \(peer) in \(namespace.name): \(String(cString: strerror(-fd)))") }
         return fd
     }
 }

@@ -24,5 +24,6 @@ ensure_packages() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# What building rsspp needs: libpcap for capture replay.
-build_packages=(libpcap-dev pkg-config)
+# What building rsspp needs: libpcap for capture replay, libbpf for the XDP counter (compiled by
+# the toolchain's own clang with its BPF target, against the kernel's uapi headers).
+build_packages=(libpcap-dev libbpf-dev linux-libc-dev pkg-config)
