@@ -92,4 +92,17 @@ import TestSupport
                 "\(result)")
         #expect(!result.stderr.contains("restoring"), "\(result)")
     }
+
+    /// The reader of its output is gone before the plan arrives: rss-apply writes the table,
+    /// fails to pass the plan on, ends quietly, and restores.
+    @Test func rssApplyRestoresWhenItsReaderIsGone() throws {
+        try #require(toolExists("rss-apply"), "rss-apply was not built")
+        let result = try shell("""
+            { sleep 0.5; printf '%s\\n' '\(planLine(balanced))'; } | rss-apply --restore-on-exit \(file.device) | true
+            echo "status $?"
+            """, in: directory)
+        #expect(result.stdoutLines == ["status 0"], "\(result)")
+        #expect(try file.load().reta == initial.reta)
+        #expect(try file.load().generation == 2, "the table was not written and restored")
+    }
 }
