@@ -5,14 +5,19 @@ import RSSRecords
 public struct PlanFilter {
     private var planner: any RecordPlanner
     private let changesOnly: Bool
+    private let ignoreLoad: Bool
 
-    public init(algorithm: Algorithm, options: PlannerOptions, changesOnly: Bool = false) {
+    /// With `ignoreLoad`, records are balanced by their packets even when they carry CPU load:
+    /// for cores whose busy time does not follow their packets (virtual machines, busy polling).
+    public init(algorithm: Algorithm, options: PlannerOptions, changesOnly: Bool = false, ignoreLoad: Bool = false) {
         planner = algorithm.planner(options: options)
         self.changesOnly = changesOnly
+        self.ignoreLoad = ignoreLoad
     }
 
     public mutating func process(_ line: some Collection<UInt8>, lineNumber: Int) throws(RecordError) -> [UInt8]? {
-        let record = try LoadRecord(jsonLine: line, lineNumber: lineNumber)
+        var record = try LoadRecord(jsonLine: line, lineNumber: lineNumber)
+        if ignoreLoad { record.load = nil }
         let plan = planner.plan(record)
         if changesOnly && plan.isNoOp { return nil }
         return plan.jsonLine()

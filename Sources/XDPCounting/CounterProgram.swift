@@ -71,9 +71,10 @@ public final class CounterProgram {
 
     /// Loads `kind` with R = `buckets`. `device` (an ifindex) is required for `.rxHash`, whose
     /// kfunc only exists in programs bound to a device. `softHash` fills the Toeplitz tables;
-    /// it can be changed later with `update(softHash:)`.
+    /// it can be changed later with `update(softHash:)`. `quiet` keeps libbpf's own messages
+    /// (a verifier log on failure) off stderr.
     public init(kind: CounterKind, buckets: Int, device: UInt32? = nil,
-                softHash: SoftHashState? = nil) throws {
+                softHash: SoftHashState? = nil, quiet: Bool = false) throws {
         precondition(buckets >= 1 && buckets <= 1 << 20, "bucket count out of range")
         self.kind = kind
         bucketCount = buckets
@@ -97,6 +98,8 @@ public final class CounterProgram {
             try state.bytes.withUnsafeBytes { raw in
                 try CounterProgram.setInitialValue(".bss", in: object, raw)
             }
+            let libbpfPrint = quiet ? libbpf_set_print(nil) : nil
+            defer { if quiet { libbpf_set_print(libbpfPrint) } }
             try check("loading the XDP counter (bpf_object__load)", bpf_object__load(object))
             programFD = bpf_program__fd(program)
             bucketCounters = PerCPUCounters(fd: bpf_map__fd(buckets), count: bucketCount)

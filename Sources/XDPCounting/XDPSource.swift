@@ -112,7 +112,7 @@ public final class XDPSource: LoadSource {
             chosen = try Self.softProgram(tableSize, key, hashFields, setup, interface)
         case (.auto, false):
             do {
-                chosen = try Self.rxHashProgram(tableSize, ifindex, interface)
+                chosen = try Self.rxHashProgram(tableSize, ifindex, interface, probing: true)
             } catch {
                 diagnose("xdp:\(interface): no rx-hash kfunc (\(error.description)); hashing in software")
                 chosen = try Self.softProgram(tableSize, key, hashFields, setup, interface)
@@ -277,9 +277,12 @@ public final class XDPSource: LoadSource {
         }
     }
 
-    private static func rxHashProgram(_ buckets: Int, _ ifindex: UInt32, _ interface: String) throws(SourceError) -> CounterProgram {
+    /// When `probing`, a driver without the kfunc is an expected answer, so libbpf's verifier
+    /// dump stays off stderr; the caller says what happened in one line.
+    private static func rxHashProgram(_ buckets: Int, _ ifindex: UInt32, _ interface: String,
+                                      probing: Bool = false) throws(SourceError) -> CounterProgram {
         do {
-            return try CounterProgram(kind: .rxHash, buckets: buckets, device: ifindex)
+            return try CounterProgram(kind: .rxHash, buckets: buckets, device: ifindex, quiet: probing)
         } catch {
             throw SourceError(.unavailable, "xdp:\(interface): loading the rx-hash counter: \(error)")
         }

@@ -28,6 +28,8 @@ struct RSSPlan: ParsableCommand {
     var maxMoves: Int?
     @Flag(help: "Write only plans that change the table.")
     var changesOnly = false
+    @Flag(help: "Balance packets even when records carry CPU load (cores whose busy time does not follow their packets).")
+    var ignoreLoad = false
     @Flag(help: "Report and skip invalid records instead of stopping.")
     var skipInvalid = false
     @Option(help: "Longest input line accepted, in bytes.")
@@ -50,7 +52,8 @@ struct RSSPlan: ParsableCommand {
         options.minQueues = minQueues
         options.maxQueues = maxQueues
         options.maxMoves = maxMoves
-        var filter = PlanFilter(algorithm: algorithm, options: options, changesOnly: changesOnly)
+        var filter = PlanFilter(algorithm: algorithm, options: options, changesOnly: changesOnly,
+                                ignoreLoad: ignoreLoad)
         RecordOutput.prepare()
         let status = RecordLoop(skipInvalid: skipInvalid, maxLineBytes: maxLineBytes).run { line, number in
             if let plan = try filter.process(line, lineNumber: number) { RecordOutput.write(plan) }

@@ -21,6 +21,18 @@ private let even = Array(#"{"type":"load","v":1,"queues":2,"reta":[0,1,0,1],"pac
     #expect(try changesOnly.process(even, lineNumber: 2) == nil)
 }
 
+@Test func ignoringLoadBalancesPackets() throws {
+    // Packets say queue 0 carries 400 of 600; the cores' load says the opposite.
+    let misleading = Array(#"{"type":"load","v":1,"queues":2,"reta":[0,0,1,1],"packets":[300,100,100,100],"load":[0.1,0.9]}"#.utf8)
+    var byLoad = PlanFilter(algorithm: .rsspp, options: PlannerOptions())
+    var byPackets = PlanFilter(algorithm: .rsspp, options: PlannerOptions(), ignoreLoad: true)
+    let loadPlan = try PlanRecord(jsonLine: #require(try byLoad.process(misleading, lineNumber: 1)), lineNumber: 1)
+    let packetPlan = try PlanRecord(jsonLine: #require(try byPackets.process(misleading, lineNumber: 1)), lineNumber: 1)
+    #expect(loadPlan.moves.allSatisfy { $0.from == 1 })
+    #expect(packetPlan.moves == [Move(bucket: 1, from: 0, to: 1)])
+    #expect(zip(packetPlan.loadBefore, [2.0 / 3, 1.0 / 3]).allSatisfy { abs($0 - $1) < 1e-12 })
+}
+
 @Test func filterNamesTheLineAndFieldOfABadRecord() {
     var filter = PlanFilter(algorithm: .adaptive, options: PlannerOptions())
     let bad = Array(#"{"type":"load","v":1,"queues":2,"reta":[0,0,1,1],"packets":[1,1,1,1],"load":[0.8,1.5]}"#.utf8)
