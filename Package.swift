@@ -32,15 +32,30 @@ let package = Package(
         // Line I/O, exit codes and signal handling shared by the command-line tools.
         .target(name: "ToolSupport", dependencies: ["RSSRecords"]),
         // The simulated NIC: its state file, traffic scenarios and cost model.
-        .target(name: "NICSim", dependencies: ["RSSRecords", "RSSHash"]),
+        .target(name: "NICSim", dependencies: ["RSSRecords", "RSSHash", "ToolSupport"]),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap",
                        providers: [.apt(["libpcap-dev"])]),
         // Where load records come from (rss-count).
         .target(name: "LoadSources", dependencies: ["RSSRecords", "RSSHash", "NICSim", "CPcap"]),
+        .systemLibrary(name: "CBPF", pkgConfig: "libbpf",
+                       providers: [.apt(["libbpf-dev"])]),
+        // Builds bpf/rss_count.bpf.c (clang -target bpf) and embeds the object in XDPCounting.
+        .executableTarget(name: "bpf-embed"),
+        .plugin(name: "BPFObjectPlugin", capability: .buildTool(), dependencies: ["bpf-embed"],
+                path: "Sources/BPFObjectPlugin"),
+        // The XDP per-bucket counter and the `xdp:IFACE` load source (libbpf kept out of the others).
+        .target(name: "XDPCounting", dependencies: ["CBPF", "Ethtool", "LoadSources", "RSSHash", "RSSRecords", "ToolSupport"],
+                plugins: ["BPFObjectPlugin"]),
         // Bucket -> queue assignment algorithms (rss-plan).
         .target(name: "Planning", dependencies: ["RSSRecords"]),
+        // Planners replayed side by side on the scenarios (rss-bench).
+        .target(name: "Benchmarks", dependencies: ["Planning", "NICSim", "RSSHash", "RSSRecords"]),
+        // The SIOCETHTOOL ioctl and the kernel's ethtool structs (a tiny C shim).
+        .target(name: "CEthtool"),
+        // A Linux interface's RSS table, key, hash fields and channels, typed for Swift.
+        .target(name: "Ethtool", dependencies: ["CEthtool", "RSSHash"]),
         // Where tables are written (rss-apply).
-        .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim"]),
+        .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim", "Ethtool", "ToolSupport"]),
 
         // The DPDK application library: per-bucket counters in a memzone, software RSS
         // (include/rsspp_dpdk.h, man/rsspp-dpdk.3).
@@ -64,7 +79,7 @@ let package = Package(
         .target(name: "Reporting", dependencies: ["RSSRecords", "ToolSupport"]),
 
         .executableTarget(name: "rss-count", dependencies: [
-            "LoadSources", "DPDKPort", "ToolSupport",
+            "LoadSources", "XDPCounting", "DPDKPort", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-plan", dependencies: [
             "Planning", "ToolSupport",
@@ -72,26 +87,42 @@ let package = Package(
         .executableTarget(name: "rss-apply", dependencies: [
             "TableTargets", "DPDKPort", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // The XDP counter's benchmark (scripts/bench-xdp).
+        .executableTarget(name: "xdp-bench", dependencies: [
+            "XDPCounting", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-report", dependencies: [
             "Reporting", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-bench", dependencies: [
-            "Planning", "NICSim", "ToolSupport",
+            "Benchmarks", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "RSSRecordsTests", dependencies: ["RSSRecords"]),
-        .testTarget(name: "RSSHashTests", dependencies: ["RSSHash"]),
+        .testTarget(name: "RSSHashTests", dependencies: ["RSSHash", "TestSupport"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "RSSRecords"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Planning", "RSSRecords"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "NICSimTests", dependencies: ["NICSim", "RSSHash", "TestSupport"]),
         .testTarget(name: "TableTargetsTests", dependencies: ["TableTargets", "NICSim", "RSSRecords", "TestSupport"]),
         .testTarget(name: "LoadSourcesTests", dependencies: ["LoadSources", "NICSim", "RSSHash", "RSSRecords", "TestSupport"]),
         // Runs the built tools end to end, alone and in pipelines.
-        .testTarget(name: "PipelineTests", dependencies: ["NICSim", "RSSRecords", "TestSupport"]),
-        // Temporary directories, a shell runner and capture files for the tests above.
+        .testTarget(name: "PipelineTests", dependencies: [
+            "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply"]),
+        .testTarget(name: "EthtoolTests", dependencies: ["Ethtool", "TableTargets", "TestSupport"]),
+        // The ethtool: target and the kernel pipeline on a real RSS driver: virtio-net in a QEMU guest.
+        .testTarget(name: "VirtioGuestTests", dependencies: ["RSSHash", "RSSRecords", "TestSupport", "CNetNamespace"]),
+        // Temporary directories, a shell runner, capture files and Microsoft's RSS verification
+        // vectors for the tests above.
         .target(name: "TestSupport", dependencies: ["NICSim", "RSSHash"], path: "Tests/TestSupport"),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+        // The XDP counter through BPF_PROG_TEST_RUN and on veth in a network namespace.
+        .testTarget(name: "XDPCountingTests", dependencies: ["XDPCounting", "Ethtool", "RSSHash", "CBPF", "TestSupport",
+                                                            "CNetNamespace"]),
+        // Packet sockets in another network namespace, for the veth tests.
+        .target(name: "CNetNamespace", path: "Tests/CNetNamespace"),
         // The DPDK library's hash and block, and the DPDK path end to end (root, hugepages).
         .testTarget(name: "DPDKTests", dependencies: [
-            "RssppDPDK", "CDPDKSecondary", "DPDKPort", "NICSim", "RSSHash", "RSSRecords", "TestSupport"]),
+            "RssppDPDK", "CDPDKSecondary", "DPDKPort", "NICSim", "RSSHash", "RSSRecords", "TestSupport",
+            "rsspp-sink", "rss-count", "rss-plan", "rss-apply"]),
     ]
 )

@@ -77,19 +77,27 @@ public final class CaptureSource: LoadSource {
 
         let simulated: SimulatedNIC
         do { simulated = SimulatedNIC(state: try nic.load()) } catch { throw SourceError(.unavailable, error.description) }
-        if hasher?.toeplitz.key != simulated.state.key { hasher = RSSHasher(key: simulated.state.key) }
+        let hasher = hasher(keyed: simulated.state.key)
         let epochEnd = traceStart + elapsed
         var flows: [UInt32: FlowActivity] = [:]
         while let packet = try pending ?? readPacket() {
             guard packet.time < epochEnd else { pending = packet; break }
             pending = nil
-            let hash = packet.flow.map { hasher!.hash($0) } ?? 0
+            let hash = packet.flow.map(hasher.hash) ?? 0
             flows[hash, default: FlowActivity(hash: hash, packets: 0, bytes: 0, work: 0)].add(
                 packets: 1, bytes: packet.length, work: costNanoseconds)
         }
         emitted += 1
         let counts = simulated.count(Array(flows.values), interval: interval)
         return simulated.record(counts, interval: interval, time: epochEnd, device: nic.device, source: "pcap:\(path)")
+    }
+
+    /// The hasher for `key`, kept from epoch to epoch while the NIC's key stays the same.
+    private func hasher(keyed key: [UInt8]) -> RSSHasher {
+        if let hasher, hasher.toeplitz.key == key { return hasher }
+        let keyed = RSSHasher(key: key)
+        hasher = keyed
+        return keyed
     }
 
     private func readPacket() throws(SourceError) -> Packet? {

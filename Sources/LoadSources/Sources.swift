@@ -6,8 +6,8 @@ public typealias SourceKind = DeviceKind<(options: CounterOptions, stopSignals: 
 
 /// The source a SOURCE argument of `rss-count` names, one case per kind of source. `sim` paces
 /// its epochs in real time unless `fast`; a capture runs as fast as it can unless `pace`.
-public func loadSource(_ spec: String, options: CounterOptions, stopSignals: StopSignals? = nil,
-                       extraKinds: [SourceKind] = []) throws(SourceError) -> any LoadSource {
+public func loadSource(_ spec: String, options: CounterOptions, stopSignals: StopSignals? = nil)
+    throws(SourceError) -> any LoadSource {
     let (kind, argument) = splitSource(spec)
     switch kind {
     case "sim":
@@ -17,14 +17,14 @@ public func loadSource(_ spec: String, options: CounterOptions, stopSignals: Sto
         return try CaptureSource(path: argument!, options: options,
                                  pacer: Pacer(realTime: options.pace, stopSignals: stopSignals))
     default:
-        if let extra = extraKinds.first(where: { $0.name == kind }) {
+        if let extra = options.extraKinds.first(where: { $0.name == kind }) {
             do { return try extra.make(spec, (options, stopSignals)) } catch let error as SourceError {
                 throw error
             } catch {
                 throw SourceError(.unavailable, "\(error)")
             }
         }
-        let usages = ["sim[:SCENARIO]", "pcap:FILE"] + extraKinds.map(\.usage)
+        let usages = ["sim[:SCENARIO]", "pcap:FILE", "xdp:IFACE"] + options.extraKinds.map(\.usage)
         throw SourceError(.usage, "unknown source \"\(spec)\"; expected \(oneOf(usages))")
     }
 }

@@ -36,8 +36,10 @@ public struct Assignment {
 
 /// Knobs shared by the algorithms, as `rss-plan` takes them.
 public struct PlannerOptions: Sendable {
-    /// Imbalance dead band (RSS++'s T), in load units around the mean.
-    public var threshold: Double = 0.02
+    /// Smallest distance from the mean, in load units, that a queue must be off before buckets
+    /// move; nil for the algorithm's own (RSS++'s dead band T = 0.02; the adaptive planner's
+    /// measured noise).
+    public var threshold: Double?
     /// Load each core should run at when autoscaling.
     public var targetLoad: Double = 0.8
     public var autoscale = false

@@ -8,18 +8,21 @@ public struct PlanApplier {
     /// Where every table goes; nil to use each plan's `device`.
     private let fixedTarget: (any TableTarget)?
     private let dryRun: Bool
+    private let options: TargetOptions
+    /// With `--restore-on-exit`: every target goes through it.
+    private let restorer: TableRestorer?
     private let clock: () -> Double
-    private let extraKinds: [TargetKind]
     private var targets: [String: any TableTarget] = [:]
 
-    public init(target: String? = nil, dryRun: Bool = false, clock: @escaping () -> Double = unixTime,
-                extraKinds: [TargetKind] = []) throws(TargetError) {
-        fixedTarget = try target.map { device throws(TargetError) in
-            try tableTarget(device: device, extraKinds: extraKinds)
-        }
+    public init(target: String? = nil, dryRun: Bool = false, options: TargetOptions = TargetOptions(),
+                restorer: TableRestorer? = nil, clock: @escaping () -> Double = unixTime) throws(TargetError) {
         self.dryRun = dryRun
+        self.options = options
+        self.restorer = restorer
         self.clock = clock
-        self.extraKinds = extraKinds
+        fixedTarget = try target.map { device throws(TargetError) in
+            try PlanApplier.makeTarget(device, options: options, restorer: restorer)
+        }
     }
 
     /// The line to write for plan `line` (number `number` of the input), `\n`-terminated.
@@ -27,8 +30,13 @@ public struct PlanApplier {
         let plan = try PlanRecord(jsonLine: line, lineNumber: number)
         if plan.isNoOp { return Array(line) + [0x0a] }
         let target = try self.target(for: plan, line: number)
-        if let problem = target.problem(with: plan.reta, on: try target.read()) {
+        let table = try target.read()
+        if let problem = target.problem(with: plan.reta, on: table) {
             throw RecordError(line: number, field: "reta", problem)
+        }
+        if plan.queues != table.queues {
+            throw RecordError(line: number, field: "queues", "is \(plan.queues); \(target.device) has "
+                + "\(table.queues) queues now (its channel count changed); table not written")
         }
         if dryRun { return Array(line) + [0x0a] }
         try target.write(plan.reta)
@@ -42,11 +50,17 @@ public struct PlanApplier {
         }
         if let known = targets[device] { return known }
         do {
-            let target = try tableTarget(device: device, extraKinds: extraKinds)
+            let target = try PlanApplier.makeTarget(device, options: options, restorer: restorer)
             targets[device] = target
             return target
         } catch {
             throw RecordError(line: line, field: "device", error.description)
         }
+    }
+
+    private static func makeTarget(_ device: String, options: TargetOptions,
+                                   restorer: TableRestorer?) throws(TargetError) -> any TableTarget {
+        let target = try tableTarget(device: device, options: options)
+        return restorer?.guarding(target) ?? target
     }
 }

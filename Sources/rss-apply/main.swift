@@ -10,8 +10,14 @@ struct RSSApply: ParsableCommand {
         commandName: "rss-apply",
         abstract: "Write the tables of plan records (stdin) to their devices and re-emit each plan with \"applied\".")
 
-    @Argument(help: "Where every table goes (file:PATH or dpdk:PORT[@FILE_PREFIX]); default: each plan's \"device\".")
+    @Argument(help: "Where every table goes (file:PATH, ethtool:IFACE, dpdk:PORT[@FILE_PREFIX]); default: each plan's \"device\".")
     var target: String?
+
+    @Option(help: "The RSS context an ethtool: target writes (0: the device's main table).")
+    var context: UInt32 = 0
+
+    @Flag(help: "Write back the table found at start at end of input, on SIGINT/SIGTERM, on any exit.")
+    var restoreOnExit = false
 
     @Flag(help: "Validate each plan against its target and re-emit it, without writing.")
     var dryRun = false
@@ -20,9 +26,12 @@ struct RSSApply: ParsableCommand {
     var skipInvalid = false
 
     func run() throws {
+        let restorer = restoreOnExit ? TableRestorer() : nil
+        restorer?.restoreOnExit()
         var applier: PlanApplier
         do {
-            applier = try PlanApplier(target: target, dryRun: dryRun, extraKinds: [DPDKKinds.target])
+            applier = try PlanApplier(target: target, dryRun: dryRun, options: TargetOptions(context: context, extraKinds: [DPDKKinds.target]),
+                                      restorer: restorer)
         } catch {
             throw ValidationError(error.description)
         }

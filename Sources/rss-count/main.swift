@@ -3,15 +3,16 @@ import DPDKPort
 import LoadSources
 import RSSHash
 import ToolSupport
+import XDPCounting
 
 RSSCount.main()
 
 struct RSSCount: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rss-count",
-        abstract: "Count packets per RSS bucket and load per queue on the simulated NIC; one load record per epoch.")
+        abstract: "Count packets per RSS bucket and load per queue (simulated NIC, capture, a Linux NIC through XDP, a DPDK application); one load record per epoch.")
 
-    @Argument(help: "sim[:SCENARIO] (synthetic traffic), pcap:FILE (a pcap or pcapng capture) or dpdk:PORT[@FILE_PREFIX] (a DPDK application counting with librsspp_dpdk).")
+    @Argument(help: "sim[:SCENARIO] (synthetic traffic), pcap:FILE (a pcap or pcapng capture), xdp:IFACE (a Linux interface, counted by XDP) or dpdk:PORT[@FILE_PREFIX] (a DPDK application counting with librsspp_dpdk).")
     var source = "sim"
 
     @Option(help: "Seconds per epoch (trace time for a capture).")
@@ -44,6 +45,18 @@ struct RSSCount: ParsableCommand {
     @Flag(help: "Replay a capture in real time instead of as fast as possible.")
     var pace = false
 
+    @Option(help: "xdp: where the hash comes from: auto, kfunc (the NIC's, via the rx-hash kfunc) or soft (Toeplitz in the program).")
+    var hash = XDPOptions.Hash.auto
+
+    @Option(help: "xdp: CPU serving each rx queue, e.g. 0-3 (for queues without an interrupt of their own, like veth's).")
+    var cpus: String?
+
+    @Flag(help: "xdp: leave the counter attached when rss-count exits.")
+    var pin = false
+
+    @Flag(help: "xdp: attach in generic (skb) mode, for drivers without native XDP.")
+    var generic = false
+
     func validate() throws {
         guard interval.isFinite, interval > 0 else { throw ValidationError("--interval must be a positive number of seconds") }
         guard cost.isFinite, cost > 0 else { throw ValidationError("--cost must be a positive number of nanoseconds") }
@@ -51,6 +64,7 @@ struct RSSCount: ParsableCommand {
         if let queues, queues < 1 { throw ValidationError("--queues must be 1 or more") }
         if let retaSize, retaSize < 1 { throw ValidationError("--reta-size must be 1 or more") }
         if let key { _ = try parsedKey(key) }
+        if let cpus, parseCPUList(cpus) == nil { throw ValidationError("--cpus \"\(cpus)\" is not a CPU list such as 0-3 or 0,2,4") }
     }
 
     private func parsedKey(_ text: String) throws -> [UInt8] {
@@ -69,11 +83,16 @@ struct RSSCount: ParsableCommand {
         options.costNanoseconds = cost
         options.fast = fast
         options.pace = pace
+        options.extraKinds = [DPDKKinds.source]
+        var xdp = XDPOptions()
+        xdp.hash = hash
+        xdp.cpus = cpus.flatMap(parseCPUList)
+        xdp.pin = pin
+        xdp.generic = generic
 
         RecordOutput.prepare()
         do {
-            var records = try loadSource(source, options: options, stopSignals: .hold(),
-                                         extraKinds: [DPDKKinds.source])
+            var records = try countingSource(source, options: options, xdp: xdp, stopSignals: .hold())
             while let record = try records.next() { RecordOutput.write(record.jsonLine()) }
         } catch let error as SourceError {
             if error.kind == .usage { throw ValidationError(error.description) }
@@ -82,3 +101,5 @@ struct RSSCount: ParsableCommand {
         }
     }
 }
+
+extension XDPOptions.Hash: ExpressibleByArgument {}

@@ -1,2 +1,63 @@
-// Placeholder until this tool's issue-2 work lands; replaced by the real front end.
-print("rss-plan: not built yet")
+import ArgumentParser
+import Planning
+import RSSRecords
+import ToolSupport
+
+extension Algorithm: ExpressibleByArgument {}
+
+@main
+struct RSSPlan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rss-plan",
+        abstract: "Read load records on stdin, write one plan record per load record on stdout.",
+        discussion: "Algorithms: " + Algorithm.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: "; "))
+
+    @Option(help: "Balancing algorithm: \(Algorithm.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var algorithm = Algorithm.standard
+    @Option(help: "Distance from the mean load (in cores) before buckets move (default: rsspp 0.02, adaptive the traffic's noise).")
+    var threshold: Double?
+    @Option(help: "Load each core should run at when autoscaling.")
+    var targetLoad = 0.8
+    @Flag(help: "Switch queues off and on with the load.")
+    var autoscale = false
+    @Option(help: "Fewest queues to keep in use when autoscaling.")
+    var minQueues = 1
+    @Option(help: "Most queues to use when autoscaling (default: all).")
+    var maxQueues: Int?
+    @Option(help: "Most table entries one plan may change.")
+    var maxMoves: Int?
+    @Flag(help: "Write only plans that change the table.")
+    var changesOnly = false
+    @Flag(help: "Balance packets even when records carry CPU load (cores whose busy time does not follow their packets).")
+    var ignoreLoad = false
+    @Flag(help: "Report and skip invalid records instead of stopping.")
+    var skipInvalid = false
+    @Option(help: "Longest input line accepted, in bytes.")
+    var maxLineBytes = RecordContract.defaultMaxLineBytes
+
+    func validate() throws {
+        if let threshold, !(threshold >= 0 && threshold.isFinite) { throw ValidationError("--threshold must be 0 or more") }
+        guard targetLoad > 0 && targetLoad <= 1 else { throw ValidationError("--target-load must be in (0, 1]") }
+        guard minQueues >= 1 else { throw ValidationError("--min-queues must be at least 1") }
+        if let maxQueues, maxQueues < minQueues { throw ValidationError("--max-queues must be at least --min-queues") }
+        if let maxMoves, maxMoves < 0 { throw ValidationError("--max-moves must be 0 or more") }
+        guard maxLineBytes > 0 else { throw ValidationError("--max-line-bytes must be positive") }
+    }
+
+    func run() throws {
+        var options = PlannerOptions()
+        options.threshold = threshold
+        options.targetLoad = targetLoad
+        options.autoscale = autoscale
+        options.minQueues = minQueues
+        options.maxQueues = maxQueues
+        options.maxMoves = maxMoves
+        var filter = PlanFilter(algorithm: algorithm, options: options, changesOnly: changesOnly,
+                                ignoreLoad: ignoreLoad)
+        RecordOutput.prepare()
+        let status = RecordLoop(skipInvalid: skipInvalid, maxLineBytes: maxLineBytes).run { line, number in
+            if let plan = try filter.process(line, lineNumber: number) { RecordOutput.write(plan) }
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+}

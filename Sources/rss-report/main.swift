@@ -32,17 +32,23 @@ struct RSSReport: ParsableCommand {
                 throw ExitCode(ExitStatus.dataError)
             }
             if series { try writeSeries(lines, for: path) }
-            runs.append((path, summary))
+            runs.append((runName(path), summary))
         }
         RecordOutput.write(Array(renderComparison(runs).utf8))
     }
 
     private func writeSeries(_ lines: [String], for path: String) throws {
         do {
-            try replaceFileAtomically(path + ".tsv", Array((lines.joined(separator: "\n") + "\n").utf8))
+            try DurableFile(path: path + ".tsv").replace(with: Array((lines.joined(separator: "\n") + "\n").utf8))
         } catch {
-            diagnose("\(path).tsv: \(error)")
+            diagnose("\(error)")
             throw ExitCode(ExitStatus.unavailable)
         }
+    }
+
+    /// A column heading: the file's name without its folder and `.jsonl`.
+    private func runName(_ path: String) -> String {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        return name.hasSuffix(".jsonl") ? String(name.dropLast(6)) : name
     }
 }

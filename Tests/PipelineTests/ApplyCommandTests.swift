@@ -79,6 +79,13 @@ import TestSupport
         #expect(result.stderr.contains("Usage: rss-apply"))
     }
 
+    @Test func aClosedPipeEndsItQuietly() throws {
+        try writeFile(nic.directory.file("plans"), Array(repeating: plan(nic.initial.reta), count: 20_000).joined())
+        let result = try shell("{ rss-apply < plans; echo \"exit $?\" >&2; } | head -n 1", in: nic.directory)
+        #expect(result.stdoutLines.count == 1)
+        #expect(result.stderr == "exit 0\n")
+    }
+
     @Test func emptyInputGivesNoOutput() throws {
         let result = try apply([])
         #expect(result.status == 0)

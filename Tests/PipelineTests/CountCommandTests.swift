@@ -62,7 +62,8 @@ func loadRecords(_ result: ShellResult) throws -> [LoadRecord] {
         #expect(records.count < 40, "\(records.count) records in 400 ms: epochs are not paced")
     }
 
-    @Test func aCaptureIsReplayedUntilItEnds() throws {
+    /// 20 DNS queries over 0.6 s of trace time.
+    func writeTrace() throws {
         let start: UInt64 = 1_764_318_000_000_000_000
         let packets = (0..<20).map { index in
             TestPacket(FlowTuple(type: .udp4, source: [10, 0, 0, UInt8(index)], destination: [10, 0, 1, 1],
@@ -71,12 +72,27 @@ func loadRecords(_ result: ShellResult) throws -> [LoadRecord] {
         }
         try writeFile(directory.file("trace.pcapng"),
                       CaptureFormat.pcapng.file(packets.map { ($0.nanoseconds, $0.ethernetFrame()) }, linkType: .ethernet))
+    }
+
+    @Test func aCaptureIsReplayedUntilItEnds() throws {
+        try writeTrace()
         let result = try shell("rss-count pcap:trace.pcapng --nic nic.json --interval 0.1", in: directory)
         #expect(result.status == 0, "\(result.stderr)")
         let records = try loadRecords(result)
         #expect(records.count == 6)
         #expect(records.map { $0.packets.reduce(0, +) } == [4, 3, 3, 4, 3, 3])
         #expect(records.allSatisfy { $0.source == "pcap:trace.pcapng" })
+    }
+
+    @Test func paceReplaysACaptureNoFasterThanItWasRecorded() throws {
+        try writeTrace()
+        let result = try shell("""
+            start=$(date +%s%N); rss-count pcap:trace.pcapng --pace --nic nic.json --interval 0.1 > records
+            echo $(( ($(date +%s%N) - start) / 1000000 ))
+            """, in: directory)
+        let milliseconds = try #require(Int(result.stdout.split(separator: "\n").first ?? ""))
+        #expect(milliseconds >= 550, "6 epochs of 100 ms took \(milliseconds) ms")
+        #expect(try readFile(directory.file("records")).filter { $0 == 0x0a }.count == 6)
     }
 
     @Test(arguments: [

@@ -24,6 +24,7 @@ ensure_packages() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# What building rsspp needs: libpcap for capture replay, DPDK (headers, libraries and the
-# net_null, net_pcap and net_ring PMDs the tests use) for the dpdk: path.
-build_packages=(libpcap-dev pkg-config libdpdk-dev)
+# What building rsspp needs: libpcap for capture replay, libbpf for the XDP counter (compiled by
+# the toolchain's own clang with its BPF target, against the kernel's uapi headers), DPDK
+# (headers, libraries, and the net_null, net_pcap and net_ring PMDs the tests use) for dpdk:.
+build_packages=(libpcap-dev libbpf-dev linux-libc-dev pkg-config libdpdk-dev)

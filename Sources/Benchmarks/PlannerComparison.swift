@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NICSim
+import Planning
+
+/// One planner setup of a comparison.
+public struct Contender: Sendable, Hashable {
+    public var algorithm: Algorithm
+    public var autoscale: Bool
+
+    public init(_ algorithm: Algorithm, autoscale: Bool = false) {
+        self.algorithm = algorithm
+        self.autoscale = autoscale
+    }
+
+    public var name: String { algorithm.rawValue + (autoscale ? " --autoscale" : "") }
+
+    /// Static, RSS++ and the default, each with and without autoscale (static has nothing to scale).
+    public static let standard: [Contender] = [
+        Contender(.static), Contender(.rsspp), Contender(.standard),
+        Contender(.rsspp, autoscale: true), Contender(.standard, autoscale: true),
+    ]
+}
+
+/// The numbers kept of one replay.
+public struct RunSummary: Sendable {
+    public var meanImbalance: Double
+    public var imbalanceFloor: Double
+    public var p95Imbalance: Double
+    public var overload: Double
+    public var moves: Double
+    public var movedShare: Double
+    public var meanActive: Double
+    public var solveMicroseconds: [Double]
+
+    init(_ result: ReplayResult) {
+        meanImbalance = result.meanImbalance
+        imbalanceFloor = result.meanImbalanceFloor
+        p95Imbalance = result.p95Imbalance
+        overload = result.meanOverload
+        moves = Double(result.moves)
+        movedShare = result.movedShare
+        meanActive = result.meanActive
+        solveMicroseconds = result.solveMicroseconds
+    }
+}
+
+/// Every contender on every scenario and seed, replayed on identical traffic.
+public struct PlannerComparison: Sendable {
+    public struct Run: Sendable {
+        public var scenario: String
+        public var seed: UInt64
+        public var contender: Contender
+        public var summary: RunSummary
+    }
+
+    public let contenders: [Contender]
+    public let scenarios: [String]
+    public let seeds: [UInt64]
+    public let epochs: Int
+    public private(set) var runs: [Run] = []
+
+    public init(scenarios: [String] = Scenarios.all.map(\.name), seeds: [UInt64], epochs: Int,
+                contenders: [Contender] = Contender.standard, options: PlannerOptions = PlannerOptions(),
+                progress: (String) -> Void = { _ in }) throws {
+        self.contenders = contenders
+        self.scenarios = scenarios
+        self.seeds = seeds
+        self.epochs = epochs
+        for scenario in scenarios {
+            let info = try Scenarios.info(scenario)
+            for seed in seeds {
+                progress("\(scenario) seed \(seed)")
+                let trace = try TrafficTrace(scenario: scenario, seed: seed, queues: info.queues,
+                                             tableSize: info.tableSize, epochs: epochs)
+                for contender in contenders {
+                    var planOptions = options
+                    planOptions.autoscale = contender.autoscale
+                    var planner = contender.algorithm.planner(options: planOptions)
+                    let result = replay(trace, with: &planner)
+                    runs.append(Run(scenario: scenario, seed: seed, contender: contender, summary: RunSummary(result)))
+                }
+            }
+        }
+    }
+
+    public func runs(of contender: Contender, scenario: String? = nil) -> [Run] {
+        runs.filter { $0.contender == contender && (scenario == nil || $0.scenario == scenario) }
+    }
+
+    /// Geometric mean over scenarios and seeds of `metric(contender) / metric(baseline)`. `floor`
+    /// is added to both sides so that a zero does not decide the mean; pairs where both stay
+    /// under `floor` say nothing about either and are left out (nil when none is left).
+    public func ratio(_ contender: Contender, to baseline: Contender, floor: Double,
+                      _ metric: (RunSummary) -> Double) -> Double? {
+        var logSum = 0.0, count = 0
+        for (ours, theirs) in zip(runs(of: contender), runs(of: baseline)) {
+            let (a, b) = (metric(ours.summary), metric(theirs.summary))
+            guard max(a, b) >= floor else { continue }
+            logSum += log((a + floor) / (b + floor))
+            count += 1
+        }
+        return count > 0 ? exp(logSum / Double(count)) : nil
+    }
+}

@@ -1,0 +1,164 @@
+import NICSim
+import Planning
+
+/// A target of the issue: a measured value (mostly a ratio against RSS++) that must not exceed
+/// `limit`; nil when there was nothing to measure (no overload on either side).
+public struct TargetCheck: Sendable {
+    public var name: String
+    public var value: Double?
+    public var limit: Double
+    public var unit = "×"
+    public var met: Bool { value.map { $0 <= limit } ?? true }
+}
+
+/// The targets as a Markdown table.
+public func markdownTable(_ checks: [TargetCheck]) -> String {
+    var text = "| target | measured | limit | met |\n|---|---:|---:|---|\n"
+    for check in checks {
+        let measured = check.value.map { format($0, 3) + check.unit } ?? "nothing to compare"
+        text += "| \(check.name) | \(measured) | ≤ \(format(check.limit, 2))\(check.unit) | \(check.met ? "yes" : "**no**") |\n"
+    }
+    return text
+}
+
+extension PlannerComparison {
+    /// The ratio targets of the default algorithm against RSS++, without and with autoscale.
+    public func targets(default ours: Algorithm = .standard) -> [TargetCheck] {
+        let (plain, rsspp) = (Contender(ours), Contender(.rsspp))
+        let (scaled, rssppScaled) = (Contender(ours, autoscale: true), Contender(.rsspp, autoscale: true))
+        var checks = [
+            TargetCheck(name: "mean imbalance / rsspp", value: ratio(plain, to: rsspp, floor: 1e-3) { $0.meanImbalance },
+                        limit: 0.80),
+            TargetCheck(name: "p95 imbalance / rsspp", value: ratio(plain, to: rsspp, floor: 1e-3) { $0.p95Imbalance },
+                        limit: 0.85),
+            TargetCheck(name: "overload / rsspp", value: ratio(plain, to: rsspp, floor: 1e-3) { $0.overload }, limit: 0.5),
+            TargetCheck(name: "moves / rsspp", value: ratio(plain, to: rsspp, floor: 1) { $0.moves }, limit: 1.0),
+        ]
+        if contenders.contains(scaled), contenders.contains(rssppScaled) {
+            checks += [
+                TargetCheck(name: "active cores / rsspp (both --autoscale)",
+                            value: ratio(scaled, to: rssppScaled, floor: 1e-3) { $0.meanActive }, limit: 1.0),
+                TargetCheck(name: "overload / rsspp (both --autoscale)",
+                            value: ratio(scaled, to: rssppScaled, floor: 1e-3) { $0.overload }, limit: 0.5),
+            ]
+        }
+        return checks
+    }
+
+    /// How the comparison was run and what its numbers mean.
+    public func markdownSetup() -> String {
+        var text = """
+            \(scenarios.count) scenarios × \(seeds.count) seeds × \(epochs) epochs of \
+            \(format(TrafficTrace.defaultInterval, 1)) s at \(format(TrafficTrace.defaultCost, 0)) ns per packet of mean \
+            cost; every planner is replayed on the same traffic, and the plan computed from epoch t is in force \
+            from epoch t + 1. Loads are true demand in cores, not capped at 1. Imbalance = max/mean − 1 over the \
+            active queues; overload = Σ of demand above 1 core per epoch (a drop proxy); moves = table entries \
+            changed over a run; traffic moved = packets of moved buckets in the epoch after the move, over all \
+            packets. Ratios are geometric means over scenarios and seeds of one run's number over rsspp's on \
+            the same traffic; a floor (0.001 for imbalance, overload and active cores, 1 for moves) is added to \
+            both sides so that zeros do not decide the mean, and run pairs where both stay under it are left out.
+
+            | scenario | queues | R | traffic |
+            |---|---:|---:|---|
+
+            """
+        for info in scenarios.compactMap({ try? Scenarios.info($0) }) {
+            text += "| \(info.name) | \(info.queues) | \(info.tableSize) | \(info.summary) |\n"
+        }
+        return text
+    }
+
+    /// Scenarios where `ours` is not clearly ahead of RSS++ on some measure, said plainly.
+    public func markdownShortfalls(default ours: Algorithm = .standard) -> String {
+        var lines: [String] = []
+        for scenario in scenarios {
+            func average(_ contender: Contender, _ metric: (RunSummary) -> Double) -> Double {
+                mean(runs(of: contender, scenario: scenario).map { metric($0.summary) })
+            }
+            func compare(_ what: String, _ a: Contender, _ b: Contender, above limit: Double, floor: Double,
+                         _ metric: (RunSummary) -> Double) {
+                guard contenders.contains(a), contenders.contains(b) else { return }
+                let (x, y) = (average(a, metric), average(b, metric))
+                guard max(x, y) >= floor, (x + floor) / (y + floor) > limit else { return }
+                lines.append("- \(scenario): \(what) \(format(x, 3)) against \(format(y, 3)) "
+                             + "(\(format((x + floor) / (y + floor), 2))×)")
+            }
+            let (plain, rsspp) = (Contender(ours), Contender(.rsspp))
+            let (scaled, rssppScaled) = (Contender(ours, autoscale: true), Contender(.rsspp, autoscale: true))
+            compare("mean imbalance", plain, rsspp, above: 0.95, floor: 1e-3) { $0.meanImbalance }
+            compare("moves", plain, rsspp, above: 1, floor: 1) { $0.moves }
+            compare("overload", plain, rsspp, above: 1, floor: 1e-3) { $0.overload }
+            compare("active cores with --autoscale", scaled, rssppScaled, above: 1, floor: 1e-3) { $0.meanActive }
+            compare("overload with --autoscale", scaled, rssppScaled, above: 1, floor: 1e-3) { $0.overload }
+        }
+        guard !lines.isEmpty else { return "Nowhere.\n" }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Per-scenario averages over seeds, one row per contender.
+    public func markdownTables() -> String {
+        var text = ""
+        for scenario in scenarios {
+            let info = try? Scenarios.info(scenario)
+            text += "### \(scenario)"
+            if let info { text += " (\(info.queues) queues, R=\(info.tableSize)): \(info.summary)" }
+            let floor = mean(runs(of: Contender(.static), scenario: scenario).map(\.summary.imbalanceFloor))
+            text += "\n\nNo table can do better than the largest bucket: mean imbalance floor "
+                + "\(format(floor, 3)) with every queue in use.\n"
+            text += "\n| planner | mean imbalance | p95 imbalance | overload (cores) | moves | traffic moved | active queues |\n"
+            text += "|---|---:|---:|---:|---:|---:|---:|\n"
+            for contender in contenders {
+                let summaries = runs(of: contender, scenario: scenario).map(\.summary)
+                func average(_ metric: (RunSummary) -> Double) -> Double { mean(summaries.map(metric)) }
+                text += "| \(contender.name) | \(format(average(\.meanImbalance), 3)) | \(format(average(\.p95Imbalance), 3))"
+                text += " | \(format(average(\.overload), 4)) | \(format(average(\.moves), 1))"
+                text += " | \(format(100 * average(\.movedShare), 2))% | \(format(average(\.meanActive), 2)) |\n"
+            }
+            text += "\n"
+        }
+        return text
+    }
+
+}
+
+extension SolveTimes {
+    /// Solve time against RSS++'s over the grid, and the absolute limit at R=512 with 16 queues.
+    public func targets(default ours: Algorithm = .standard) -> [TargetCheck] {
+        var checks = [TargetCheck(name: "median solve time / rsspp (geometric mean over the grid)",
+                                  value: medianRatio(Contender(ours), to: Contender(.rsspp)), limit: 1.0)]
+        if let cell = cell(Contender(ours), tableSize: 512, queues: 16) {
+            checks.append(TargetCheck(name: "median solve time at R=512, 16 queues", value: cell.median, limit: 50,
+                                      unit: " µs"))
+        }
+        return checks
+    }
+
+    public func markdownTable(contenders: [Contender]) -> String {
+        var text = "| R | queues |" + contenders.map { " \($0.name) median / p99 (µs) |" }.joined() + "\n"
+        text += "|---:|---:|" + String(repeating: "---:|", count: contenders.count) + "\n"
+        let shapes = cells.map { [$0.tableSize, $0.queues] }.reduce(into: [[Int]]()) { if !$0.contains($1) { $0.append($1) } }
+        for shape in shapes {
+            text += "| \(shape[0]) | \(shape[1]) |"
+            for contender in contenders {
+                guard let cell = cell(contender, tableSize: shape[0], queues: shape[1]) else { text += " – |"; continue }
+                text += " \(format(cell.median, 1)) / \(format(cell.p99, 1)) |"
+            }
+            text += "\n"
+        }
+        return text
+    }
+}
+
+/// `value` with `digits` decimals.
+func format(_ value: Double, _ digits: Int) -> String {
+    guard value.isFinite else { return "\(value)" }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let scaled = (value * scale).rounded()
+    let whole = Int(scaled / scale)
+    let fraction = Int(abs(scaled).truncatingRemainder(dividingBy: scale))
+    guard digits > 0 else { return "\(Int(scaled))" }
+    let sign = scaled < 0 && whole == 0 ? "-" : ""
+    let digitsText = String(fraction)
+    return sign + "\(whole)." + String(repeating: "0", count: digits - digitsText.count) + digitsText
+}

@@ -1,0 +1,33 @@
+import RSSRecords
+
+/// Something that turns each load record into its plan: a `PlanningSession` of one algorithm.
+public protocol RecordPlanner {
+    mutating func plan(_ record: LoadRecord) -> PlanRecord
+}
+
+extension PlanningSession: RecordPlanner {}
+
+/// The algorithms `rss-plan --algorithm` offers.
+public enum Algorithm: String, CaseIterable, Sendable {
+    case adaptive
+    case rsspp
+    case `static`
+
+    public static let standard = Algorithm.adaptive
+
+    public var summary: String {
+        switch self {
+        case .adaptive: "moves the fewest buckets that bring every core to the mean, within the noise of the traffic"
+        case .rsspp: "RSS++ as published (CoNEXT 2019), dead band, sit-out and all"
+        case .static: "never changes the table (a baseline)"
+        }
+    }
+
+    public func planner(options: PlannerOptions) -> any RecordPlanner {
+        switch self {
+        case .adaptive: PlanningSession<AdaptiveBalancer>(options: options)
+        case .rsspp: PlanningSession<RSSPlusPlus>(options: options)
+        case .static: PlanningSession<StaticTable>(options: options)
+        }
+    }
+}

@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import RSSRecords
+
+/// The counters and CPU times at one instant; two of them make an interval's load record.
+struct CounterReading {
+    var buckets: CounterTotals
+    var queues: CounterTotals
+    var cpu: CPUTimes
+    var nanoseconds: UInt64
+
+    /// A placeholder before the first reading.
+    static let none = CounterReading(buckets: CounterTotals(packets: [], bytes: []),
+                                     queues: CounterTotals(packets: [], bytes: []),
+                                     cpu: CPUTimes(procStat: ""), nanoseconds: 0)
+
+    init(buckets: CounterTotals, queues: CounterTotals, cpu: CPUTimes, nanoseconds: UInt64) {
+        self.buckets = buckets
+        self.queues = queues
+        self.cpu = cpu
+        self.nanoseconds = nanoseconds
+    }
+
+    init(_ program: CounterProgram) throws {
+        self.init(buckets: try program.readBuckets(), queues: try program.readQueues(), cpu: CPUTimes.read(),
+                  nanoseconds: monotonicNow())
+    }
+
+    /// The load record of the interval from `earlier` to this reading.
+    func record(since earlier: CounterReading, interface: String, reta: [Int], queues: Int, cpus: [Int]?) -> LoadRecord {
+        let (packets, bytes) = buckets.since(earlier.buckets)
+        return LoadRecord(time: unixTime(), interval: Double(nanoseconds - earlier.nanoseconds) / 1e9,
+                          device: "ethtool:\(interface)", source: "xdp:\(interface)", queues: queues, reta: reta,
+                          packets: packets, bytes: bytes, load: cpus?.map { cpu.busyFraction(of: $0, since: earlier.cpu) },
+                          cpus: cpus)
+    }
+}
+
+func monotonicNow() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+}

@@ -1,0 +1,309 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Ethtool
+import LoadSources
+import RSSHash
+import RSSRecords
+import ToolSupport
+
+/// What `xdp:IFACE` takes beyond the options every source shares.
+public struct XDPOptions: Sendable {
+    /// Where the hash comes from: the NIC through the rx-hash kfunc, software Toeplitz, or the
+    /// kfunc when the driver reports its hash and software otherwise.
+    public enum Hash: String, CaseIterable, Sendable { case auto, kfunc, soft }
+
+    public var hash = Hash.auto
+    /// CPU serving each rx queue, for devices whose queues have no interrupt of their own (veth).
+    public var cpus: [Int]?
+    /// Leave the counter attached at exit.
+    public var pin = false
+    /// Attach in generic (skb) mode instead of native.
+    public var generic = false
+
+    public init() {}
+}
+
+/// `xdp:IFACE`: packets and bytes per RSS bucket counted by an XDP program on a Linux interface,
+/// with the table in force and the busy fraction of the CPU serving each queue. One record per
+/// interval; `"device":"ethtool:IFACE"`, where `rss-apply` writes the table.
+public final class XDPSource: LoadSource {
+    public let interface: String
+    private let device: EthtoolDevice
+    private let driver: DriverInfo?
+    private let ifindex: UInt32
+    private let tableSize: Int
+    /// No RSS table on the device (veth): records carry `bucket mod queues`.
+    private let nominalTable: Bool
+    private var key: [UInt8]
+    private var hashFields: HashConfiguration
+    private let hashChoice: XDPOptions.Hash
+    private var program: CounterProgram
+    private let attachment: XDPAttachment
+    private let cpusGiven: [Int]?
+    private let interval: Double
+    private let epochs: Int?
+    private let pacer: Pacer
+    private var intervalsWaited = 0
+    private var emitted = 0
+    private var previous: CounterReading
+    private var warned: Set<String> = []
+    /// Where the counter is pinned with `--pin`.
+    private let pins: PinDirectory?
+    /// Packets per rx queue during the last interval, as the program saw them (`ctx->rx_queue_index`).
+    public private(set) var lastQueuePackets: [Int] = []
+
+    /// The program counting now: `.rxHash` or `.softHash`.
+    public var hashPath: CounterKind { program.kind }
+
+    public init(interface: String, options: CounterOptions, xdp: XDPOptions,
+                stopSignals: StopSignals? = nil) throws(SourceError) {
+        self.interface = interface
+        ifindex = if_nametoindex(interface)
+        guard ifindex != 0 else { throw SourceError(.unavailable, "xdp:\(interface): no such network interface") }
+        device = try Self.ethtool { () throws(EthtoolError) in try EthtoolDevice(interface: interface) }
+        driver = try? device.driverInfo()
+        interval = options.interval
+        epochs = options.epochs
+        hashChoice = xdp.hash
+        cpusGiven = xdp.cpus
+
+        let setup = try Self.deviceRSS(device)
+        let driverName = driver?.driver ?? "unknown"
+        if let setup {
+            if let size = options.tableSize, size != setup.indirection.count {
+                throw SourceError(.usage, "xdp:\(interface): --reta-size \(size), but the device's table has "
+                                  + "\(setup.indirection.count) entries (--reta-size is for devices without a table)")
+            }
+            if let given = options.key, given != setup.key {
+                throw SourceError(.usage, "xdp:\(interface): --key differs from the device's own key "
+                                  + "(--key is for devices without one)")
+            }
+            tableSize = setup.indirection.count
+            key = setup.key
+            nominalTable = false
+        } else {
+            tableSize = options.tableSize ?? 128
+            key = options.key ?? Toeplitz.microsoftKey
+            nominalTable = true
+        }
+        hashFields = (try? device.hashConfiguration()) ?? .standard
+
+        pins = xdp.pin ? PinDirectory(interface: interface) : nil
+        if let resumed = try PinDirectory.resume(interface: interface, ifindex: ifindex, buckets: tableSize,
+                                                 generic: xdp.generic) {
+            program = resumed.program
+            attachment = resumed.attachment
+            attachment.keep = xdp.pin
+            pacer = Pacer(realTime: true, stopSignals: stopSignals)
+            previous = CounterReading.none
+            previous = try read()
+            diagnose("xdp:\(interface): counting on with the counter an earlier run pinned (\(program.kind.rawValue))")
+            return
+        }
+        var chosen: CounterProgram
+        switch (xdp.hash, xdp.generic) {
+        case (.kfunc, true):
+            throw SourceError(.usage, "xdp:\(interface): --hash kfunc needs native XDP: programs bound to a "
+                              + "device cannot attach in generic mode")
+        case (.kfunc, false):
+            chosen = try Self.rxHashProgram(tableSize, ifindex, interface)
+        case (.soft, _), (.auto, true):
+            chosen = try Self.softProgram(tableSize, key, hashFields, setup, interface)
+        case (.auto, false):
+            do {
+                chosen = try Self.rxHashProgram(tableSize, ifindex, interface, probing: true)
+            } catch {
+                diagnose("xdp:\(interface): no rx-hash kfunc (\(error.description)); hashing in software")
+                chosen = try Self.softProgram(tableSize, key, hashFields, setup, interface)
+            }
+        }
+        program = chosen
+        attachment = try XDPAttachment(programFD: chosen.programFD, interface: interface, ifindex: ifindex,
+                                       generic: xdp.generic)
+        attachment.keep = xdp.pin
+        try pins?.pin(chosen)
+        if nominalTable {
+            diagnose("xdp:\(interface): driver \(driverName) has no RSS table of its own; records carry the "
+                     + "nominal table bucket mod queues over \(tableSize) buckets"
+                     + (program.kind == .softHash ? ", hashed with key \(hexString(key))" : ""))
+        }
+        pacer = Pacer(realTime: true, stopSignals: stopSignals)
+        previous = CounterReading.none
+        previous = try read()
+    }
+
+    /// Detaches the counter now (unless pinned); the source yields no more records.
+    public func stop() {
+        attachment.detach()
+        if pins == nil { PinDirectory(interface: interface).remove() }
+    }
+
+    public func next() throws -> LoadRecord? {
+        while true {
+            if let epochs, emitted >= epochs { stop(); return nil }
+            intervalsWaited += 1
+            guard pacer.wait(untilElapsed: Double(intervalsWaited) * interval) else { stop(); return nil }
+            let reading = try read()
+            if try switchedToSoftHash() { continue }
+            let record = try record(since: previous, to: reading)
+            previous = reading
+            emitted += 1
+            return record
+        }
+    }
+
+    // MARK: one interval
+
+    private func read() throws(SourceError) -> CounterReading {
+        do { return try CounterReading(program) } catch { throw SourceError(.unavailable, "xdp:\(interface): \(error)") }
+    }
+
+    private func record(since earlier: CounterReading, to now: CounterReading) throws(SourceError) -> LoadRecord {
+        let queues = receiveQueueCount()
+        let table = try tableInForce(queues: queues)
+        let record = now.record(since: earlier, interface: interface, reta: table, queues: queues,
+                                cpus: queueCPUs(queues: queues))
+        lastQueuePackets = Array(now.queues.since(earlier.queues).packets.prefix(queues))
+        if !nominalTable { checkTableIsFollowed(table: table, packets: record.packets) }
+        return record
+    }
+
+    /// The device's table now, or the nominal one; the soft hash follows a key change.
+    private func tableInForce(queues: Int) throws(SourceError) -> [Int] {
+        if nominalTable { return (0..<tableSize).map { $0 % queues } }
+        guard let setup = try Self.deviceRSS(device) else {
+            throw SourceError(.unavailable, "xdp:\(interface): the device no longer reports an RSS table")
+        }
+        guard setup.indirection.count == tableSize else {
+            throw SourceError(.unavailable, "xdp:\(interface): the RSS table changed from \(tableSize) to "
+                              + "\(setup.indirection.count) entries; start rss-count again")
+        }
+        if program.kind == .softHash && setup.key != key {
+            key = setup.key
+            do {
+                try program.update(softHash: try SoftHashState(key: key, configuration: hashFields))
+            } catch {
+                throw SourceError(.unavailable, "xdp:\(interface): following the new RSS key: \(error)")
+            }
+            warnOnce("key", "the RSS key changed; the software hash follows it from now on")
+        }
+        return setup.indirection.map(Int.init)
+    }
+
+    /// Receive queues: combined plus receive-only channels, or the rx queues sysfs lists.
+    private func receiveQueueCount() -> Int {
+        if let channels = try? device.channels(), channels.receiveQueues > 0 { return channels.receiveQueues }
+        guard let directory = opendir("/sys/class/net/\(interface)/queues") else { return 1 }
+        defer { closedir(directory) }
+        var count = 0
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasPrefix("rx-") { count += 1 }
+        }
+        return max(count, 1)
+    }
+
+    private func queueCPUs(queues: Int) -> [Int]? {
+        if let cpusGiven {
+            guard cpusGiven.count == queues else {
+                warnOnce("cpus", "--cpus names \(cpusGiven.count) CPUs for \(queues) queues; records carry no load")
+                return nil
+            }
+            return cpusGiven
+        }
+        let found = QueueInterrupts.cpus(interface: interface, busInfo: driver?.busInfo, queues: queues)
+        guard found.allSatisfy({ $0 != nil }) else {
+            warnOnce("irq", "no interrupt found for some rx queues (a virtual device?); records carry no load "
+                     + "(--cpus LIST names the CPU of each queue)")
+            return nil
+        }
+        return found.map { $0! }
+    }
+
+    /// Per-queue counts the table predicts against those the program saw on each rx queue: a
+    /// device that does not apply the table it reports (virtio-net after XDP attach until the
+    /// table is written again) shows here.
+    private func checkTableIsFollowed(table: [Int], packets: [Int]) {
+        var predicted = [Int](repeating: 0, count: lastQueuePackets.count)
+        for (bucket, count) in packets.enumerated() where table[bucket] < predicted.count {
+            predicted[table[bucket]] += count
+        }
+        let total = packets.reduce(0, +)
+        let misplaced = zip(predicted, lastQueuePackets).map { abs($0 - $1) }.reduce(0, +) / 2
+        if total >= 1000 && misplaced * 20 > total {
+            warnOnce("table", "\(misplaced) of \(total) packets arrived on another queue than the table says: "
+                     + "the device may not apply its table, or hashes other fields than it reports")
+        }
+    }
+
+    /// In `auto`, a driver without the rx-hash kfunc answers EOPNOTSUPP for every packet: swap in
+    /// the software hash (atomically) and start the interval again.
+    private func switchedToSoftHash() throws(SourceError) -> Bool {
+        guard hashChoice == .auto, program.kind == .rxHash, (try? program.rxHashUnsupported()) == true else {
+            return false
+        }
+        let soft = try Self.softProgram(tableSize, key, hashFields, try Self.deviceRSS(device), interface)
+        try attachment.replace(with: soft.programFD)
+        program = soft
+        pins?.remove()
+        try pins?.pin(soft)
+        diagnose("xdp:\(interface): driver \(driver?.driver ?? "unknown") does not report its RSS hash to XDP; "
+                 + "hashing in software from now on")
+        previous = try read()
+        return true
+    }
+
+    private func warnOnce(_ topic: String, _ message: String) {
+        guard warned.insert(topic).inserted else { return }
+        diagnose("xdp:\(interface): \(message)")
+    }
+
+    // MARK: setting up
+
+    private static func ethtool<T>(_ body: () throws(EthtoolError) -> T) throws(SourceError) -> T {
+        do { return try body() } catch { throw SourceError(.unavailable, "xdp:\(error.description)") }
+    }
+
+    /// The device's table and key; nil when it has none (EOPNOTSUPP: veth, most virtual devices).
+    private static func deviceRSS(_ device: EthtoolDevice) throws(SourceError) -> RSSSetup? {
+        do {
+            let setup = try device.rssSetup()
+            return setup.indirection.isEmpty ? nil : setup
+        } catch where error.errno == EOPNOTSUPP {
+            return nil
+        } catch {
+            throw SourceError(.unavailable, "xdp:\(error.description)")
+        }
+    }
+
+    /// When `probing`, a driver without the kfunc is an expected answer, so libbpf's verifier
+    /// dump stays off stderr; the caller says what happened in one line.
+    private static func rxHashProgram(_ buckets: Int, _ ifindex: UInt32, _ interface: String,
+                                      probing: Bool = false) throws(SourceError) -> CounterProgram {
+        do {
+            return try CounterProgram(kind: .rxHash, buckets: buckets, device: ifindex, quiet: probing)
+        } catch {
+            throw SourceError(.unavailable, "xdp:\(interface): loading the rx-hash counter: \(error)")
+        }
+    }
+
+    private static func softProgram(_ buckets: Int, _ key: [UInt8], _ fields: HashConfiguration, _ setup: RSSSetup?,
+                                     _ interface: String) throws(SourceError) -> CounterProgram {
+        let toeplitzBit: UInt8 = 1 // ETH_RSS_HASH_TOP, a function-like macro Swift cannot import
+        if let setup, setup.hashFunction != 0 && setup.hashFunction != toeplitzBit {
+            throw SourceError(.unavailable, "xdp:\(interface): the device hashes with function bit "
+                              + "\(setup.hashFunction), not Toeplitz; the software hash cannot follow it")
+        }
+        if let setup, setup.inputTransform != 0 {
+            throw SourceError(.unavailable, "xdp:\(interface): the device transforms the hash input "
+                              + "(symmetric-xor); the software hash cannot follow it")
+        }
+        do {
+            return try CounterProgram(kind: .softHash, buckets: buckets,
+                                      softHash: try SoftHashState(key: key, configuration: fields))
+        } catch {
+            throw SourceError(.unavailable, "xdp:\(interface): loading the software-hash counter: \(error)")
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import NICSim
+import RSSRecords
+import Testing
+import TestSupport
+
+/// `rss-count | rss-plan | rss-apply` on a state file, with every stage's records kept.
+@Suite struct PipelineTests {
+    let directory: TemporaryDirectory
+
+    init() throws { directory = try TemporaryDirectory() }
+
+    struct Run {
+        var loads: [LoadRecord]
+        var plans: [PlanRecord]
+        var applied: [PlanRecord]
+        var final: NICState
+    }
+
+    func run(_ count: String) throws -> Run {
+        let result = try shell("\(count) --nic nic.json | tee loads | rss-plan | tee plans | rss-apply > applied",
+                               in: directory)
+        #expect(result.status == 0)
+        #expect(result.stderr.isEmpty, "\(result.stderr)")
+        func lines(_ name: String) throws -> [[UInt8]] {
+            try readFile(directory.file(name)).split(separator: 0x0a).map(Array.init)
+        }
+        return Run(loads: try lines("loads").enumerated().map { try LoadRecord(jsonLine: $1, lineNumber: $0 + 1) },
+                   plans: try lines("plans").enumerated().map { try PlanRecord(jsonLine: $1, lineNumber: $0 + 1) },
+                   applied: try lines("applied").enumerated().map { try PlanRecord(jsonLine: $1, lineNumber: $0 + 1) },
+                   final: try NICStateFile(path: directory.file("nic.json")).load())
+    }
+
+    @Test func everyStageKeepsInLockStepAndTheTableChanges() throws {
+        let run = try run("rss-count sim:overload --fast --epochs 40 --seed 3")
+        #expect(run.loads.count == 40)
+        #expect(run.plans.count == 40)
+        #expect(run.applied.count == 40)
+        for (load, plan) in zip(run.loads, run.plans) {
+            #expect(plan.device == load.device)
+            #expect(plan.moves == Move.between(load.reta, plan.reta))
+        }
+        for (plan, applied) in zip(run.plans, run.applied) {
+            #expect(applied.reta == plan.reta)
+            #expect((applied.applied != nil) == !plan.isNoOp, "only plans that change the table are written")
+        }
+        let written = run.applied.filter { $0.applied != nil }
+        #expect(!written.isEmpty, "the static table saturates cores: some plan must move buckets")
+        #expect(run.final.generation == written.count, "one generation per table written")
+        #expect(run.final.reta == written.last?.reta)
+        #expect(run.final.reta != NICState(queues: run.final.queues, tableSize: run.final.reta.count).reta)
+    }
+
+    @Test func theCounterSeesTheTablesThatWereApplied() throws {
+        // Paced, as a real counter: each epoch starts after the previous plan had time to land.
+        let run = try run("rss-count sim:steady --interval 0.05 --epochs 16 --seed 3")
+        let writtenTables = run.applied.filter { $0.applied != nil }.map(\.reta)
+        let initial = try #require(run.loads.first?.reta)
+        #expect(!writtenTables.isEmpty)
+        #expect(run.loads.dropFirst().contains { $0.reta != initial && writtenTables.contains($0.reta) },
+                "a later load record should count on a table rss-apply wrote")
+        let imbalanceFirst = try #require(run.plans.first?.imbalanceBefore)
+        let imbalanceLast = try #require(run.plans.last?.imbalanceBefore)
+        #expect(imbalanceLast < imbalanceFirst, "balancing should leave the queues more even than the static table")
+    }
+}

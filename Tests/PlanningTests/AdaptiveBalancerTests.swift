@@ -1,0 +1,129 @@
+@testable import Planning
+import RSSRecords
+import Testing
+
+/// Per-packet cost 1/1024 everywhere, so that every load below is exact in binary.
+private func exact(_ reta: [Int], _ packets: [Int], queues: Int) -> LoadRecord {
+    var load = [Double](repeating: 0, count: queues)
+    for (bucket, queue) in reta.enumerated() { load[queue] += Double(packets[bucket]) / 1024 }
+    return record(reta: reta, packets: packets, load: load, queues: queues)
+}
+
+@Test func adaptiveEvensOutTheMostAndLeastLoadedInOneMove() {
+    // Queue 0: 0.34, 0.29, 0.15, 0.1 (0.88); queue 1: 0.1, 0.1, 0.05, 0.05 (0.3). Half the gap is
+    // 0.29: bucket 1 evens the pair out exactly.
+    let skewed = exact([0, 0, 0, 0, 1, 1, 1, 1], [348, 297, 154, 102, 102, 102, 51, 51], queues: 2)
+    let plan = plans(AdaptiveBalancer.self, [skewed])[0]
+    #expect(plan.moves == [Move(bucket: 1, from: 0, to: 1)])
+    #expect(plan.loadAfter == [Double(348 + 154 + 102) / 1024, Double(102 + 102 + 51 + 51 + 297) / 1024])
+}
+
+@Test func adaptiveSwapsWhenNoSingleBucketHelps() {
+    // Queue 0: 0.25 + 0.25, queue 1: 0.1875 + 0.0625. Moving either 0.25 bucket only moves the
+    // peak; swapping one for the 0.1875 bucket lowers it to 0.4375.
+    let stuck = exact([0, 0, 1, 1], [256, 256, 192, 64], queues: 2)
+    let plan = plans(AdaptiveBalancer.self, [stuck])[0]
+    #expect(plan.moves == [Move(bucket: 0, from: 0, to: 1), Move(bucket: 2, from: 1, to: 0)])
+    #expect(plan.loadAfter == [0.4375, 0.3125])
+}
+
+@Test func adaptiveLeavesABalancedTableAlone() {
+    let even = exact([0, 1, 0, 1], [100, 101, 100, 100], queues: 2)
+    let plan = plans(AdaptiveBalancer.self, [even])[0]
+    #expect(plan.moves.isEmpty)
+    #expect(plan.reta == even.reta)
+}
+
+@Test func adaptiveCountsASaturatedCoreByItsPackets() {
+    // Queue 1 keeps up at 1/1024 per packet; queue 0 reads 1 with 3072 packets: 3 cores of work.
+    let saturated = record(reta: [0, 0, 0, 1, 1, 1], packets: [1024, 1024, 1024, 205, 205, 102],
+                           load: [1, 0.5])
+    let plan = plans(AdaptiveBalancer.self, [saturated])[0]
+    let total = plan.loadAfter.reduce(0, +)
+    #expect(abs(total - 3.5) < 1e-9, "the saturated core's demand is 3, not 1")
+    // RSS++ takes the core at its word.
+    let rsspp = plans(RSSPlusPlus.self, [saturated])[0]
+    #expect(abs(rsspp.loadAfter.reduce(0, +) - 1.5) < 1e-6)
+}
+
+@Test func adaptiveBalancesTheRestAroundABucketLargerThanTheMean() {
+    // Queue 0's one busy bucket (0.5) is above the mean (1/3) whatever happens; moving it or
+    // swapping it would only move the peak, so it stays and queues 1 and 2 even out.
+    let hot = exact([0, 0, 1, 1, 2], [512, 0, 256, 128, 128], queues: 3)
+    let plan = plans(AdaptiveBalancer.self, [hot])[0]
+    #expect(plan.moves == [Move(bucket: 3, from: 1, to: 2)])
+    #expect(plan.loadAfter == [0.5, 0.25, 0.25])
+}
+
+@Test func adaptiveBalancesPacketsWithoutLoad() {
+    let packetsOnly = record(reta: [0, 0, 0, 0, 1, 1, 1, 1], packets: [348, 297, 154, 102, 102, 102, 51, 51],
+                             load: nil)
+    let plan = plans(AdaptiveBalancer.self, [packetsOnly])[0]
+    #expect(plan.moves == [Move(bucket: 1, from: 0, to: 1)])
+}
+
+@Test func adaptiveToleratesWhatTheTrafficsNoiseExplains() {
+    // The same table with loads that wander by ±10% between records: after a few records the
+    // planner knows that a 2.5% difference is noise and stops moving buckets for it.
+    let reta = [0, 1, 0, 1, 0, 1, 0, 1]
+    var records: [LoadRecord] = []
+    for step in 0..<12 {
+        let swing = step % 2 == 0 ? 1.1 : 0.9
+        records.append(exact(reta, [100, 100, 100, 100, Int(100 * swing), 100, 100, Int(100 / swing)], queues: 2))
+    }
+    let late = exact(reta, [120, 110, 100, 100, 100, 100, 100, 90], queues: 2)
+    let noisy = plans(AdaptiveBalancer.self, records + [late]).last!
+    let calm = plans(AdaptiveBalancer.self, [late]).last!
+    #expect(noisy.moves.isEmpty)
+    #expect(calm.moves.count == 2, "without a noise history the difference is worth a swap")
+}
+
+@Test func adaptiveHonoursMaxMoves() {
+    let skewed = exact([0, 0, 0, 0, 0, 0, 1, 1], [100, 100, 100, 100, 100, 100, 10, 10], queues: 2)
+    #expect(plans(AdaptiveBalancer.self, [skewed])[0].moves.count > 1)
+    #expect(plans(AdaptiveBalancer.self, [skewed], options: options(maxMoves: 1))[0].moves.count == 1)
+}
+
+@Test func adaptiveAutoscaleAddsCoresThatTakeLoad() {
+    // Two of four queues in use at 0.95 and 0.9: three cores are needed at a 0.8 target.
+    let busy = exact([0, 1, 0, 1, 0, 1, 0, 1], [243, 230, 243, 230, 243, 230, 244, 232], queues: 4)
+    let plan = plans(AdaptiveBalancer.self, [busy], options: options(autoscale: true))[0]
+    #expect(plan.active == [0, 1, 2])
+    #expect(plan.reta.contains(2))
+    #expect(plan.loadAfter[2] > 0.4)
+}
+
+@Test func adaptiveAutoscaleRemovesIdleCoresAfterAFewRecords() {
+    // 0.4 cores of work on four queues: one core is enough, once the need has lasted.
+    let idle = exact([0, 1, 2, 3, 0, 1, 2, 3], [51, 51, 51, 51, 51, 51, 51, 51], queues: 4)
+    let result = plans(AdaptiveBalancer.self, Array(repeating: idle, count: CoreScaling.patience),
+                       options: options(autoscale: true))
+    #expect(result.dropLast().allSatisfy { $0.active == [0, 1, 2, 3] && $0.moves.isEmpty })
+    let last = result.last!
+    #expect(last.active.count == 1)
+    #expect(Set(last.reta).count == 1)
+    #expect(last.moves.count == 6)
+}
+
+@Test func adaptiveAutoscaleRespectsTheLimits() {
+    let idle = exact([0, 1, 2, 3, 0, 1, 2, 3], [51, 51, 51, 51, 51, 51, 51, 51], queues: 4)
+    let kept = plans(AdaptiveBalancer.self, Array(repeating: idle, count: CoreScaling.patience),
+                     options: options(autoscale: true, minQueues: 3)).last!
+    #expect(kept.active.count == 3)
+    let busy = exact([0, 1, 0, 1, 0, 1, 0, 1], [243, 230, 243, 230, 243, 230, 244, 232], queues: 4)
+    let capped = plans(AdaptiveBalancer.self, [busy], options: options(autoscale: true, maxQueues: 2))[0]
+    #expect(capped.active == [0, 1])
+    // A table that uses more queues than allowed is brought within the limit at once.
+    let wide = exact([0, 1, 2, 3, 0, 1, 2, 3], [200, 200, 200, 200, 200, 200, 200, 200], queues: 4)
+    let narrowed = plans(AdaptiveBalancer.self, [wide], options: options(autoscale: true, maxQueues: 3))[0]
+    #expect(narrowed.active.count == 3)
+    #expect(Set(narrowed.reta).count == 3)
+}
+
+@Test func adaptiveWithoutAutoscaleUsesEveryQueue() {
+    // Queue 2 has no bucket at all; it still counts and receives.
+    let table = exact([0, 1, 0, 1, 0, 1], [100, 100, 100, 100, 100, 100], queues: 3)
+    let plan = plans(AdaptiveBalancer.self, [table])[0]
+    #expect(plan.active == [0, 1, 2])
+    #expect(plan.reta.contains(2))
+}

@@ -1,0 +1,192 @@
+import RSSHash
+import Testing
+import TestSupport
+
+/// `rss-apply ethtool:` and the whole kernel pipeline on a driver with a real indirection table:
+/// virtio-net in a QEMU guest running Debian's 6.1 kernel, fed from the host through a
+/// multi-queue tap. One guest (booting takes most of the time) goes through every phase: plans
+/// refused before the device is touched, fixed tables whose per-queue counts must equal the
+/// Toeplitz prediction exactly, --restore-on-exit, `rss-count xdp:eth0 | rss-plan | rss-apply`
+/// balancing skewed traffic, and the NIC unplugged under rss-apply.
+///
+/// Facts of this setup the test relies on: the device does RSS only after the first table write
+/// since boot, and changing the channel count or attaching XDP switches RSS off in QEMU while
+/// the guest still shows its old table; so every phase writes its table before its traffic.
+@Suite(.serialized) struct VirtioGuestTests {
+    @Test(.enabled(if: privilegedTestsRun, Comment(rawValue: needsRoot)), .timeLimit(.minutes(10)))
+    func tableWritesAndTheKernelPipelineOnVirtioNet() throws {
+        let tools = ["rss-count", "rss-plan", "rss-apply"]
+        for tool in tools { try #require(toolExists(tool), "\(tool) was not built") }
+        let scratch = try TemporaryDirectory()
+        let namespace = try NetworkNamespace(area: "qemu")
+        let guest = try Guest(tools: tools.map { toolDirectory + "/" + $0 }, namespace: namespace, scratch: scratch)
+        print("virtio guest: shell \(format(guest.bootSeconds)) s after QEMU started")
+
+        let (bootTable, key) = try guest.rssTable()
+        try #require(bootTable.count == 128 && key.count == 40, "\(bootTable.count) entries, \(key.count)-byte key")
+        let fields = try guest.udp4HashFields()
+        #expect(fields == .addressesAndPorts)
+        let hasher = RSSHasher(key: key, configuration: HashConfiguration(fields: [.udp4: fields]))
+        var generator = SplitMix(seed: 0x7155_0001)
+        let sender = try FrameSender(interface: "tap0", in: namespace)
+
+        try refusesWhatDoesNotFit(guest, table: bootTable)
+        var current = bootTable
+        for round in 1...2 {
+            let reta = (0..<bootTable.count).map { _ in Int(generator.next() % UInt64(Guest.queues)) }
+            let applied = try guest.apply(reta, from: current)
+            #expect(applied.status == 0 && applied.output.contains(#""applied":"#), "\(applied)")
+            #expect(try guest.rssTable().reta == reta, "round \(round): ethtool -x shows another table")
+            current = reta
+
+            let traffic = Traffic(flows: (0..<64).map { _ in Traffic.randomFlow(&generator) },
+                                  packets: (0..<64).map { _ in 10 + Int(generator.next() % 110) })
+            let received = try deliver(traffic, to: guest, with: sender, generator: &generator)
+            let predicted = traffic.perQueue(hasher: hasher, reta: reta, queues: Guest.queues)
+            print("virtio guest: round \(round): received per queue \(received), predicted \(predicted)")
+            #expect(received == predicted, "round \(round): per-queue packets differ from the Toeplitz prediction")
+        }
+
+        try restoresTheTableItFound(guest, table: current)
+        current = try balancesSkewedTraffic(guest, table: current, sender: sender, hasher: hasher,
+                                            generator: &generator)
+        try reportsAnInterfaceThatIsGone(guest, table: current)
+    }
+
+    /// The whole kernel pipeline, `rss-count xdp:eth0 | rss-plan | rss-apply`, on traffic whose
+    /// heavy flows all start on queue 0: afterwards the table differs and the same traffic
+    /// spreads over the queues measurably more evenly. Returns the table it leaves.
+    func balancesSkewedTraffic(_ guest: Guest, table: [Int], sender: FrameSender, hasher: RSSHasher,
+                               generator: inout SplitMix) throws -> [Int] {
+        let start = table.indices.map { $0 % Guest.queues }
+        var heavy: [FlowTuple] = []
+        var heavyBuckets = Set<Int>()
+        while heavy.count < 4 {
+            let flow = Traffic.randomFlow(&generator)
+            let bucket = Int(hasher.hash(flow) % UInt32(start.count))
+            if start[bucket] == 0 && heavyBuckets.insert(bucket).inserted { heavy.append(flow) }
+        }
+        let traffic = Traffic.skewed(heavy: heavy, heavyPackets: 300, lightFlows: 60, lightPackets: 20,
+                                     generator: &generator)
+        try write(start, over: table, on: guest)
+        let before = try deliver(traffic, to: guest, with: sender, generator: &generator)
+        #expect(before == traffic.perQueue(hasher: hasher, reta: start, queues: Guest.queues))
+
+        // The planner balances packets: under TCG, at the few thousand packets per second this
+        // machine feeds the guest, a vCPU's busy time is noise (0 to 10 %, unrelated to its
+        // packets), while the per-queue packet counts are exact.
+        try #require(guest.run("mkfifo /tmp/loads; rss-count xdp:eth0 --interval 1 >/tmp/loads 2>/tmp/count.err & "
+                               + "counter=$!; rss-plan --ignore-load </tmp/loads 2>/tmp/plan.err "
+                               + "| rss-apply >/tmp/applied 2>/tmp/apply.err & pipeline=$!").status == 0)
+        try #require(guest.run("until /usr/sbin/ip link show eth0 | grep -q xdp; do sleep 0.1; done", timeout: 30).status == 0)
+        // Attaching XDP switched RSS off in QEMU; a table write switches it on again.
+        try write(start, over: start, on: guest)
+        // Ten one-second epochs of steady traffic, slower than `deliver`: the counter and the
+        // planner share the guest's vCPUs with it.
+        let frames = traffic.frames(&generator)
+        let end = monotonicSeconds() + 10
+        while monotonicSeconds() < end { try sender.send(frames, burst: 16) }
+        let ended = try guest.run("kill -INT $counter; wait $counter; echo \"counter $?\"; wait $pipeline; "
+                                  + "echo \"pipeline $?\"; cat /tmp/count.err /tmp/plan.err /tmp/apply.err; "
+                                  + "echo \"$(grep -c applied /tmp/applied) plans applied\"")
+        print("virtio guest: pipeline ended: " + ended.lines.joined(separator: " | "))
+        #expect(ended.lines.prefix(2) == ["counter 0", "pipeline 0"], "\(ended)")
+
+        let balanced = try guest.rssTable().reta
+        #expect(balanced != start, "the pipeline left the table as it was")
+        // rss-count detached XDP on exit, which switched RSS off again.
+        try write(balanced, over: balanced, on: guest)
+        let after = try deliver(traffic, to: guest, with: sender, generator: &generator)
+        #expect(after == traffic.perQueue(hasher: hasher, reta: balanced, queues: Guest.queues))
+        print("virtio guest: skewed traffic per queue: \(before) before, \(after) after the pipeline; imbalance "
+              + "\(format(imbalance(before))) -> \(format(imbalance(after)))")
+        #expect(imbalance(after) < imbalance(before) / 2, "per-queue packets did not get measurably more even")
+        return balanced
+    }
+
+    /// Writes `reta` through rss-apply even where the guest shows it already (a plan that
+    /// changes nothing is not written): first another table, then `reta`.
+    func write(_ reta: [Int], over current: [Int], on guest: Guest) throws {
+        let other = reta.map { ($0 + 1) % Guest.queues }
+        for (table, previous) in [(other, current), (reta, other)] {
+            let result = try guest.apply(table, from: previous)
+            try #require(result.status == 0, "writing a table: \(result)")
+        }
+    }
+
+    /// Tables that do not fit, a context the driver lacks, a user without CAP_NET_ADMIN, and a
+    /// plan made for another channel count: each refused with its reason, the table untouched.
+    func refusesWhatDoesNotFit(_ guest: Guest, table: [Int]) throws {
+        var tooHigh = table
+        tooHigh[5] = Guest.queues
+        let refusals: [(result: Guest.Result, status: Int32, message: String)] = [
+            // A plan made for 8 queues is a valid record; the device has 4.
+            (try guest.apply(tooHigh, from: table, queues: 8), 65, "entry 5 is 4; ethtool:eth0 has 4 queues"),
+            (try guest.apply(Array(table.prefix(64)), from: Array(table.prefix(64)).map { ($0 + 1) % 4 }), 65,
+             "table has 64 entries; ethtool:eth0 has 128"),
+            (try guest.apply(table.map { 3 - $0 }, from: table, arguments: "--context 1 ethtool:eth0"), 69,
+             "ethtool:eth0: driver virtio_net does not support RSS contexts through ethtool"),
+            (try guest.apply(table.map { 3 - $0 }, from: table,
+                             prefix: "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups "), 69,
+             "ethtool:eth0: ETHTOOL_SRSSH needs CAP_NET_ADMIN"),
+        ]
+        for refusal in refusals {
+            #expect(refusal.result.status == refusal.status && refusal.result.output.contains(refusal.message),
+                    "expected status \(refusal.status) and \"\(refusal.message)\", got \(refusal.result)")
+        }
+        #expect(try guest.rssTable().reta == table, "a refused plan changed the table")
+
+        try #require(guest.run("ethtool -L eth0 combined 2").status == 0)
+        let halved = try guest.apply(table.map { $0 % 2 }, from: table)
+        #expect(halved.status == 65 && halved.output.contains(#""queues" is 4; ethtool:eth0 has 2 queues now"#),
+                "\(halved)")
+        try #require(guest.run("ethtool -L eth0 combined \(Guest.queues)").status == 0)
+        #expect(try guest.rssTable().reta == table, "a refused plan changed the table")
+    }
+
+    /// `--restore-on-exit` puts back the table found at start once its input ends.
+    func restoresTheTableItFound(_ guest: Guest, table: [Int]) throws {
+        let result = try guest.apply(table.map { 3 - $0 }, from: table, arguments: "--restore-on-exit ethtool:eth0")
+        #expect(result.status == 0 && result.output.contains(#""applied":"#), "\(result)")
+        #expect(try guest.rssTable().reta == table, "--restore-on-exit left another table")
+    }
+
+    /// The NIC hot-unplugged while rss-apply runs: the next plan says the interface is gone.
+    func reportsAnInterfaceThatIsGone(_ guest: Guest, table: [Int]) throws {
+        let first = Guest.planLine(table.map { 3 - $0 }, from: table)
+        let second = Guest.planLine(table, from: table.map { 3 - $0 })
+        try guest.writeLine(first, to: "/tmp/first")
+        try guest.writeLine(second, to: "/tmp/second")
+        try #require(guest.run("mkfifo /tmp/plans && exec 3<>/tmp/plans").status == 0)
+        try #require(guest.run("rss-apply ethtool:eth0 </tmp/plans >/tmp/applied 2>&1 & applier=$!").status == 0)
+        try #require(guest.run("cat /tmp/first >&3; while ! grep -q applied /tmp/applied; do sleep 0.1; done").status == 0)
+        try #require(guest.run("echo 1 >$(readlink -f /sys/class/net/eth0/device)/../remove").status == 0)
+        try #require(guest.run("cat /tmp/second >&3").status == 0)
+        let ended = try guest.run("wait $applier; echo \"status $?\"; cat /tmp/applied")
+        #expect(ended.lines.first == "status 69"
+                && ended.output.contains("ethtool:eth0: the interface is gone"), "\(ended)")
+    }
+
+    /// Sends `traffic` and returns the packets each queue received meanwhile, once they all arrived.
+    func deliver(_ traffic: Traffic, to guest: Guest, with sender: FrameSender,
+                 generator: inout SplitMix) throws -> [Int] {
+        let before = try guest.queuePackets()
+        try sender.send(traffic.frames(&generator))
+        let deadline = monotonicSeconds() + 60
+        var received: [Int] = []
+        repeat {
+            received = zip(try guest.queuePackets(), before).map { $0 - $1 }
+        } while received.reduce(0, +) < traffic.total && monotonicSeconds() < deadline
+        return received
+    }
+}
+
+/// max/mean - 1 of per-queue packets.
+func imbalance(_ perQueue: [Int]) -> Double {
+    let mean = Double(perQueue.reduce(0, +)) / Double(perQueue.count)
+    return Double(perQueue.max() ?? 0) / mean - 1
+}
+
+func format(_ value: Double) -> String {
+    String(Double(Int(value * 100)) / 100)
+}
