@@ -134,7 +134,8 @@ func offeredLoadIsAsDesigned(name: String) throws {
     var plain = try Scenarios.make("steady", settings: try settings("steady"))
     var bursty = try Scenarios.make("steady", settings: try settings("steady"), variation: ScenarioVariation(traits: ["bursts"]))
     #expect(bursty.nextEpoch(interval: 0.1).count < plain.nextEpoch(interval: 0.1).count / 2)
-    #expect(throws: UnknownScenario(name: "nope")) {
+    let error = #expect(throws: UnknownScenario.self) {
         try Scenarios.make("steady", settings: try settings("steady"), variation: ScenarioVariation(traits: ["nope"]))
     }
+    #expect(error?.name == "nope")
 }
