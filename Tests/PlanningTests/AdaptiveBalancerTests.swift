@@ -144,3 +144,11 @@ private func exact(_ reta: [Int], _ packets: [Int], queues: Int) -> LoadRecord {
     loads.estimate(Observation(record(reta: [0, 0, 1], packets: [600, 0, 100], load: [1, 100.0 / 1024])))
     #expect(abs(loads.queue[0] - 1800.0 / 1024) < 0.05, "saturated demand \(loads.queue[0])")
 }
+
+@Test func adaptiveAutoscaleAddsNoCoreForABucketNoCoreCountLowers() {
+    // 1.56 cores of work on two of four queues: one bucket of 0.96 alone on queue 0, 0.6 on
+    // queue 1. A third core would not lower the big bucket; two cores at 0.78 are on target.
+    let pinned = exact([0, 1, 1, 1, 1, 0], [983, 154, 154, 154, 152, 0], queues: 4)
+    let plan = plans(AdaptiveBalancer.self, [pinned], options: options(autoscale: true))[0]
+    #expect(plan.active == [0, 1])
+}
