@@ -97,16 +97,21 @@ struct BucketLoads {
                         step[target] = Self.learningRate * (queue[target] - modelled[target]) / step[target]
                         modelled[target] = 0
                     }
-                    for (index, target) in reta.enumerated() where !saturated[target] && queuePackets[target] > 0 {
-                        let count = Double(packets[index])
-                        guard count > 0 else { continue }
-                        packetCost[index] = max(packetCost[index] + step[target] * count,
-                                                Self.leastCostShare * queueCost[target])
-                        modelled[target] += count * packetCost[index]
-                    }
-                    // The buckets share the core's measured load in proportion to packets × cost.
-                    for (index, target) in reta.enumerated() where !saturated[target] && modelled[target] > 0 {
-                        bucket[index] = Double(packets[index]) * packetCost[index] * queue[target] / modelled[target]
+                    reta.withUnsafeBufferPointer { reta in
+                        packets.withUnsafeBufferPointer { packets in
+                            for index in reta.indices where !saturated[reta[index]] && packets[index] > 0 {
+                                let (target, count) = (reta[index], Double(packets[index]))
+                                packetCost[index] = max(packetCost[index] + step[target] * count,
+                                                        Self.leastCostShare * queueCost[target])
+                                bucket[index] = count * packetCost[index]
+                                modelled[target] += bucket[index]
+                            }
+                            // The buckets share the core's measured load in proportion to packets × cost.
+                            for target in 0..<queues {
+                                step[target] = !saturated[target] && modelled[target] > 0 ? queue[target] / modelled[target] : 1
+                            }
+                            for index in reta.indices { bucket[index] *= step[reta[index]] }
+                        }
                     }
                 }
                 }
