@@ -61,7 +61,7 @@ struct BucketLoads {
         let meanCost = keptUpPackets > 0 ? keptUpLoad / Double(keptUpPackets) : nil
 
         let measured = observation.measured
-        let (saturated, queueCost, queuePackets) = (self.saturated, self.queueCost, self.queuePackets)
+        let (saturated, queueCost) = (self.saturated, self.queueCost)
         for index in 0..<queues {
             modelled[index] = 0
             step[index] = 0
