@@ -56,30 +56,37 @@ public struct PlannerComparison: Sendable {
     }
 
     public let contenders: [Contender]
-    public let scenarios: [String]
+    public let workloads: [Workload]
+    public var scenarios: [String] { workloads.map(\.name) }
     public let seeds: [UInt64]
     public let epochs: Int
     public private(set) var runs: [Run] = []
 
+    /// The simulated NIC's scenarios as they are defined.
     public init(scenarios: [String] = Scenarios.all.map(\.name), seeds: [UInt64], epochs: Int,
                 contenders: [Contender] = Contender.standard, options: PlannerOptions = PlannerOptions(),
                 progress: (String) -> Void = { _ in }) throws {
+        try self.init(workloads: scenarios.map { try Workload(scenario: $0) }, seeds: seeds, epochs: epochs,
+                      contenders: contenders, options: options, progress: progress)
+    }
+
+    public init(workloads: [Workload], seeds: [UInt64], epochs: Int,
+                contenders: [Contender] = Contender.standard, options: PlannerOptions = PlannerOptions(),
+                progress: (String) -> Void = { _ in }) throws {
         self.contenders = contenders
-        self.scenarios = scenarios
+        self.workloads = workloads
         self.seeds = seeds
         self.epochs = epochs
-        for scenario in scenarios {
-            let info = try Scenarios.info(scenario)
+        for workload in workloads {
             for seed in seeds {
-                progress("\(scenario) seed \(seed)")
-                let trace = try TrafficTrace(scenario: scenario, seed: seed, queues: info.queues,
-                                             tableSize: info.tableSize, epochs: epochs)
+                progress("\(workload.name) seed \(seed)")
+                let trace = try workload.trace(seed: seed, epochs: epochs)
                 for contender in contenders {
                     var planOptions = options
                     planOptions.autoscale = contender.autoscale
                     var planner = contender.algorithm.planner(options: planOptions)
                     let result = replay(trace, with: &planner)
-                    runs.append(Run(scenario: scenario, seed: seed, contender: contender, summary: RunSummary(result)))
+                    runs.append(Run(scenario: workload.name, seed: seed, contender: contender, summary: RunSummary(result)))
                 }
             }
         }

@@ -50,7 +50,7 @@ public func replay(_ trace: TrafficTrace, with planner: inout some RecordPlanner
 
         let record = LoadRecord(time: Double(epoch + 1) * trace.interval, interval: trace.interval,
                                 device: "bench", source: "sim:\(trace.scenario)", queues: queues, reta: table,
-                                packets: Array(packets), load: demand.map { min($0, 1) })
+                                packets: Array(packets), load: trace.measuresLoad ? demand.map { min($0, 1) } : nil)
         let plan = planner.plan(record)
         result.moves += plan.moves.count
         result.solveMicroseconds.append(plan.solveMicroseconds)

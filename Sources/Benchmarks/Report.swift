@@ -50,7 +50,7 @@ extension PlannerComparison {
         var text = """
             \(scenarios.count) scenarios × \(seeds.count) seeds × \(epochs) epochs of \
             \(format(TrafficTrace.defaultInterval, 1)) s at \(format(TrafficTrace.defaultCost, 0)) ns per packet of mean \
-            cost; every planner is replayed on the same traffic, and the plan computed from epoch t is in force \
+            cost unless a workload says otherwise; every planner is replayed on the same traffic, and the plan computed from epoch t is in force \
             from epoch t + 1. Loads are true demand in cores, not capped at 1. Imbalance = max/mean − 1 over the \
             active queues; overload = Σ of demand above 1 core per epoch (a drop proxy); moves = table entries \
             changed over a run; traffic moved = packets of moved buckets in the epoch after the move, over all \
@@ -58,12 +58,12 @@ extension PlannerComparison {
             the same traffic; a floor (0.001 for imbalance, overload and active cores, 1 for moves) is added to \
             both sides so that zeros do not decide the mean, and run pairs where both stay under it are left out.
 
-            | scenario | queues | R | traffic |
+            | workload | queues | R | traffic |
             |---|---:|---:|---|
 
             """
-        for info in scenarios.compactMap({ try? Scenarios.info($0) }) {
-            text += "| \(info.name) | \(info.queues) | \(info.tableSize) | \(info.summary) |\n"
+        for workload in workloads {
+            text += "| \(workload.name) | \(workload.queues) | \(workload.tableSize) | \(workload.summary) |\n"
         }
         return text
     }
@@ -96,12 +96,11 @@ extension PlannerComparison {
     }
 
     /// Per-scenario averages over seeds, one row per contender.
-    public func markdownTables() -> String {
+    public func markdownTables(level: String = "###") -> String {
         var text = ""
-        for scenario in scenarios {
-            let info = try? Scenarios.info(scenario)
-            text += "### \(scenario)"
-            if let info { text += " (\(info.queues) queues, R=\(info.tableSize)): \(info.summary)" }
+        for workload in workloads {
+            let scenario = workload.name
+            text += "\(level) \(scenario) (\(workload.queues) queues, R=\(workload.tableSize)): \(workload.summary)"
             let floor = mean(runs(of: Contender(.static), scenario: scenario).map(\.summary.imbalanceFloor))
             text += "\n\nNo table can do better than the largest bucket: mean imbalance floor "
                 + "\(format(floor, 3)) with every queue in use.\n"

@@ -10,6 +10,8 @@ public struct TrafficTrace: Sendable {
     public let queues: Int
     public let tableSize: Int
     public let interval: Double
+    /// Whether the counter reports each core's load; without it records carry packets only.
+    public let measuresLoad: Bool
     /// Packets per bucket, epoch after epoch (`epochs × tableSize`).
     let packets: [Int]
     /// Demand per bucket in cores, same layout.
@@ -22,14 +24,16 @@ public struct TrafficTrace: Sendable {
 
     public init(scenario: String, seed: UInt64, queues: Int, tableSize: Int, epochs: Int,
                 interval: Double = defaultInterval, costNanoseconds: Double = defaultCost,
+                variation: ScenarioVariation = ScenarioVariation(), measuresLoad: Bool = true,
                 hasher: RSSHasher = RSSHasher()) throws {
         self.scenario = scenario
         self.seed = seed
         self.queues = queues
         self.tableSize = tableSize
         self.interval = interval
+        self.measuresLoad = measuresLoad
         var traffic = try Scenarios.make(scenario, settings: ScenarioSettings(
-            seed: seed, costNanoseconds: costNanoseconds, hasher: hasher, queues: queues))
+            seed: seed, costNanoseconds: costNanoseconds, hasher: hasher, queues: queues), variation: variation)
         var packets = [Int](repeating: 0, count: epochs * tableSize)
         var demand = [Double](repeating: 0, count: epochs * tableSize)
         let capacity = interval * 1e9

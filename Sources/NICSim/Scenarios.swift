@@ -61,7 +61,8 @@ public enum Scenarios {
         return info
     }
 
-    public static func make(_ name: String, settings: ScenarioSettings) throws(UnknownScenario) -> any TrafficScenario {
-        FlowPopulation(profile: try info(name).profile, settings: settings)
+    public static func make(_ name: String, settings: ScenarioSettings,
+                            variation: ScenarioVariation = ScenarioVariation()) throws(UnknownScenario) -> any TrafficScenario {
+        FlowPopulation(profile: try variation.applied(to: info(name).profile), settings: settings)
     }
 }

@@ -36,7 +36,7 @@ public struct AdaptiveBalancer: Balancer {
         let plan: Rebalancing
         if options.autoscale && observation.measured {
             let balanced = rebalanced(record)
-            let peak = activeQueues.reduce(0) { max($0, balanced.load[$1]) }
+            let peak = balanced.peakMoreQueuesLower(of: activeQueues)
             let limits = max(1, options.minQueues)...max(1, min(record.queues, options.maxQueues ?? record.queues))
             let change = scaling.change(total: loads.queue.reduce(0, +), peak: peak, active: activeQueues.count,
                                         noise: error.relative ?? 0, targetLoad: options.targetLoad, limits: limits)

@@ -1,12 +1,20 @@
 /// Load per bucket and demand per queue, in cores, estimated from one record.
 ///
-/// On a core that keeps up, a bucket's load is the core's load times the bucket's share of its
-/// packets, as in RSS++. A saturated core reads 1 whatever its demand, so there the buckets are
-/// costed by their packets times the per-packet cost they had when last seen on a core that kept
-/// up (or the mean cost of the cores that keep up now): its demand comes out above 1, as it is.
+/// Packets misstate load when their cost differs, so each bucket's per-packet cost is learned:
+/// every core that keeps up says that its buckets' packets times their costs add up to its load,
+/// and as packet counts vary from record to record (and buckets change cores) these equations
+/// pin the costs down. On a core that keeps up, the buckets share its load in proportion to
+/// packets × learned cost (with equal costs: its packet share, as in RSS++). A saturated core
+/// reads 1 whatever its demand, so there the buckets are costed by their packets times their
+/// learned cost (or the mean cost of the cores that keep up now, for a bucket never seen on one):
+/// its demand comes out above 1, as it is.
 struct BucketLoads {
     /// A core reading at least this busy is taken as saturated: polling cores rarely read 1.
     static let saturated = 0.98
+    /// Share of the way each record's cost correction goes: a real core's load reading is noisy.
+    static let learningRate = 0.5
+    /// No bucket's cost is learned below this share of its core's mean per-packet cost.
+    static let leastCostShare = 0.1
 
     private(set) var bucket: [Double] = []
     /// Demand per queue: the buckets' loads plus whatever the core does besides them.
@@ -15,12 +23,16 @@ struct BucketLoads {
     private var predicted: [Double] = []
     private var hasHistory = false
     var prediction: [Double]? { hasHistory ? predicted : nil }
-    /// Last per-packet cost seen for each bucket on a core that kept up; 0 when never seen.
+    /// Per-packet cost of each bucket, learned on cores that kept up; 0 when never seen there.
     private var packetCost: [Double] = []
     private var queuePackets: [Int] = []
     private var saturatedDemand: [Double] = []
     private var saturated: [Bool] = []
     private var queueCost: [Double] = []
+    /// Per queue: the load its buckets' learned costs account for, and Σ packets² of its buckets,
+    /// then the cost correction per packet.
+    private var modelled: [Double] = []
+    private var step: [Double] = []
 
     mutating func estimate(_ observation: Observation) {
         let reta = observation.record.reta, packets = observation.record.packets
@@ -50,11 +62,17 @@ struct BucketLoads {
 
         let measured = observation.measured
         let (saturated, queueCost) = (self.saturated, self.queueCost)
-        // Through buffer pointers: the loop runs once per bucket on every record.
+        for index in 0..<queues {
+            modelled[index] = 0
+            step[index] = 0
+        }
+        // Through buffer pointers: the loops run once per bucket on every record.
         bucket.withUnsafeMutableBufferPointer { bucket in
             packetCost.withUnsafeMutableBufferPointer { packetCost in
                 saturatedDemand.withUnsafeMutableBufferPointer { saturatedDemand in
-                    predicted.withUnsafeMutableBufferPointer { predicted in
+                predicted.withUnsafeMutableBufferPointer { predicted in
+                modelled.withUnsafeMutableBufferPointer { modelled in
+                step.withUnsafeMutableBufferPointer { step in
                     for (index, target) in reta.enumerated() {
                         predicted[target] += bucket[index]
                         let count = Double(packets[index])
@@ -62,12 +80,42 @@ struct BucketLoads {
                             let cost = packetCost[index] > 0 ? packetCost[index] : meanCost ?? queueCost[target]
                             bucket[index] = count * cost
                             saturatedDemand[target] += bucket[index]
+                        } else if count > 0 && measured {
+                            if packetCost[index] <= 0 { packetCost[index] = queueCost[target] }
+                            modelled[target] += count * packetCost[index]
+                            step[target] += count * count
                         } else {
                             bucket[index] = count * queueCost[target]
-                            if measured && count > 0 { packetCost[index] = queueCost[target] }
                         }
                     }
+                    guard measured else { return }
+                    // Each core's load is one equation in its buckets' per-packet costs: the
+                    // learned costs are moved the least distance towards satisfying it (a
+                    // Kaczmarz step, damped against noise), so that over records, as packet
+                    // counts vary, they approach each bucket's own cost.
+                    for target in 0..<queues where !saturated[target] && step[target] > 0 {
+                        step[target] = Self.learningRate * (queue[target] - modelled[target]) / step[target]
+                        modelled[target] = 0
                     }
+                    reta.withUnsafeBufferPointer { reta in
+                        packets.withUnsafeBufferPointer { packets in
+                            for index in reta.indices where !saturated[reta[index]] && packets[index] > 0 {
+                                let (target, count) = (reta[index], Double(packets[index]))
+                                packetCost[index] = max(packetCost[index] + step[target] * count,
+                                                        Self.leastCostShare * queueCost[target])
+                                bucket[index] = count * packetCost[index]
+                                modelled[target] += bucket[index]
+                            }
+                            // The buckets share the core's measured load in proportion to packets × cost.
+                            for target in 0..<queues {
+                                step[target] = !saturated[target] && modelled[target] > 0 ? queue[target] / modelled[target] : 1
+                            }
+                            for index in reta.indices { bucket[index] *= step[reta[index]] }
+                        }
+                    }
+                }
+                }
+                }
                 }
             }
         }
@@ -82,6 +130,8 @@ struct BucketLoads {
         predicted = [Double](repeating: 0, count: queues)
         saturated = [Bool](repeating: false, count: queues)
         queueCost = [Double](repeating: 0, count: queues)
+        modelled = queueCost
+        step = queueCost
     }
 
     init() {}

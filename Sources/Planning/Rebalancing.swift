@@ -104,6 +104,20 @@ struct Rebalancing {
         }
     }
 
+    /// The highest load of `active` queues that more queues would lower: a queue holding a
+    /// bucket above the mean stays above it however many queues share the rest, so it does not
+    /// count (0 when every queue is like that).
+    func peakMoreQueuesLower(of active: [Int]) -> Double {
+        let mean = active.reduce(0) { $0 + load[$1] } / Double(max(active.count, 1))
+        var peak = 0.0
+        for queue in active where load[queue] > peak {
+            var largest = 0.0
+            forEachBucket(of: queue) { largest = max(largest, bucketLoad[$0]) }
+            if largest < mean { peak = load[queue] }
+        }
+        return peak
+    }
+
     /// The least loaded of `queues`, lowest index first on ties.
     private func leastLoaded(of queues: [Int]) -> Int {
         var least = queues[0]

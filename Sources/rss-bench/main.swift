@@ -10,33 +10,42 @@ struct RSSBench: ParsableCommand {
         commandName: "rss-bench",
         abstract: "Compare the planners on the simulated NIC's scenarios; writes Markdown on stdout.")
 
-    @Option(help: "Seeds per scenario (1...N).") var seeds = 5
+    @Option(help: "Seeds per scenario (1...N; with --held-out 1001...1000+N).") var seeds = 5
     @Option(help: "Epochs per run.") var epochs = 600
-    @Option(name: .customLong("scenario"), help: "Only this scenario (repeatable).") var onlyScenarios: [String] = []
+    @Option(name: .customLong("scenario"), help: "Only this scenario or held-out workload (repeatable).")
+    var onlyScenarios: [String] = []
     @Option(help: "Epochs per solve-time measurement; 0 skips them.") var solveEpochs = 300
+    @Flag(help: "Compare on the held-out workloads (other NIC shapes, loads, mixes, seeds) instead; no solve times.")
+    var heldOut = false
 
     func run() throws {
-        let scenarios = onlyScenarios.isEmpty ? Scenarios.all.map(\.name) : onlyScenarios
-        for name in scenarios where (try? Scenarios.info(name)) == nil {
-            throw ValidationError("unknown scenario \"\(name)\"; scenarios: " + Scenarios.all.map(\.name).joined(separator: ", "))
+        let available = heldOut ? Workload.heldOut : try Scenarios.all.map { try Workload(scenario: $0.name) }
+        for name in onlyScenarios where !available.contains(where: { $0.name == name }) {
+            throw ValidationError("unknown \(heldOut ? "held-out workload" : "scenario") \"\(name)\"; choices: "
+                                  + available.map(\.name).joined(separator: ", "))
         }
-        let comparison = try PlannerComparison(scenarios: scenarios, seeds: (1...UInt64(max(seeds, 1))).map { $0 },
+        let workloads = onlyScenarios.isEmpty ? available : available.filter { onlyScenarios.contains($0.name) }
+        let firstSeed: UInt64 = heldOut ? 1001 : 1
+        let comparison = try PlannerComparison(workloads: workloads,
+                                               seeds: (0..<UInt64(max(seeds, 1))).map { firstSeed + $0 },
                                                epochs: epochs, progress: { diagnose($0) })
         var targets = comparison.targets()
         var timing = ""
-        if solveEpochs > 0 {
+        if solveEpochs > 0 && !heldOut {
             let contenders = [Contender(.rsspp), Contender(.standard)]
             let times = try SolveTimes(contenders: contenders, epochs: solveEpochs, progress: { diagnose($0) })
             targets += times.targets()
             timing = "## Solve time\n\nOn `steady` traffic, \(solveEpochs) epochs per cell.\n\n"
                 + times.markdownTable(contenders: contenders) + "\n"
         }
-        var report = "## Setup\n\n" + comparison.markdownSetup() + "\n"
-        report += "## Targets (\(Algorithm.standard.rawValue) against rsspp)\n\n" + markdownTable(targets) + "\n"
-        report += "## Where \(Algorithm.standard.rawValue) is not ahead of rsspp (means over seeds)\n\n"
+        let level = heldOut ? "###" : "##"
+        var report = "\(level) Setup\n\n" + comparison.markdownSetup() + "\n"
+        report += "\(level) Targets (\(Algorithm.standard.rawValue) against rsspp)\n\n" + markdownTable(targets) + "\n"
+        report += "\(level) Where \(Algorithm.standard.rawValue) is not ahead of rsspp (means over seeds)\n\n"
             + comparison.markdownShortfalls() + "\n"
         report += timing
-        report += "## Per scenario (means over seeds)\n\n" + comparison.markdownTables()
+        report += "\(level) Per \(heldOut ? "workload" : "scenario") (means over seeds)\n\n"
+            + comparison.markdownTables(level: level + "#")
         print(report, terminator: "")
     }
 }

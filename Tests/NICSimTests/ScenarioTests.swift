@@ -121,3 +121,21 @@ func offeredLoadIsAsDesigned(name: String) throws {
     let demand = nic.count(epoch, interval: 0.1).demand
     #expect(demand.contains { $0 > 1 }, "\(demand)")
 }
+
+@Test func aVariationChangesTheLoadAndAddsTraits() throws {
+    func meanCores(_ variation: ScenarioVariation) throws -> Double {
+        var scenario = try Scenarios.make("steady", settings: try settings("steady"), variation: variation)
+        return (0..<20).reduce(0) { total, _ in total + cores(scenario.nextEpoch(interval: 0.1)) } / 20
+    }
+    let queues = Double(try Scenarios.info("steady").queues)
+    #expect(abs(try meanCores(ScenarioVariation()) / queues - 0.6) < 0.05)
+    #expect(abs(try meanCores(ScenarioVariation(utilisation: 0.3)) / queues - 0.3) < 0.03)
+    // Bursts' on/off sending makes flows fall silent: fewer of them send in any one epoch.
+    var plain = try Scenarios.make("steady", settings: try settings("steady"))
+    var bursty = try Scenarios.make("steady", settings: try settings("steady"), variation: ScenarioVariation(traits: ["bursts"]))
+    #expect(bursty.nextEpoch(interval: 0.1).count < plain.nextEpoch(interval: 0.1).count / 2)
+    let error = #expect(throws: UnknownScenario.self) {
+        try Scenarios.make("steady", settings: try settings("steady"), variation: ScenarioVariation(traits: ["nope"]))
+    }
+    #expect(error?.name == "nope")
+}

@@ -127,3 +127,28 @@ private func exact(_ reta: [Int], _ packets: [Int], queues: Int) -> LoadRecord {
     #expect(plan.active == [0, 1, 2])
     #expect(plan.reta.contains(2))
 }
+
+@Test func adaptiveLearnsThatABucketsPacketsCostMore() {
+    // Queue 0: bucket 0's packets cost 3/1024, bucket 1's 1/1024, in mixes that vary by record.
+    // Packet shares alone would split the load evenly per packet; the learned costs split it 3:1.
+    var loads = BucketLoads()
+    for step in 0..<40 {
+        let (expensive, cheap) = step % 2 == 0 ? (100, 300) : (300, 100)
+        let load = Double(3 * expensive + cheap) / 1024
+        loads.estimate(Observation(record(reta: [0, 0, 1], packets: [expensive, cheap, 100], load: [load, 100.0 / 1024])))
+    }
+    let perPacket = (loads.bucket[0] / 300) / (loads.bucket[1] / 100)
+    #expect(abs(perPacket - 3) < 0.1, "per-packet cost ratio \(perPacket)")
+    // Saturated, queue 0 is costed by what its packets were learned to cost: 600 expensive
+    // packets are 1.76 cores of work, more than its mean packet cost says.
+    loads.estimate(Observation(record(reta: [0, 0, 1], packets: [600, 0, 100], load: [1, 100.0 / 1024])))
+    #expect(abs(loads.queue[0] - 1800.0 / 1024) < 0.05, "saturated demand \(loads.queue[0])")
+}
+
+@Test func adaptiveAutoscaleAddsNoCoreForABucketNoCoreCountLowers() {
+    // 1.56 cores of work on two of four queues: one bucket of 0.96 alone on queue 0, 0.6 on
+    // queue 1. A third core would not lower the big bucket; two cores at 0.78 are on target.
+    let pinned = exact([0, 1, 1, 1, 1, 0], [983, 154, 154, 154, 152, 0], queues: 4)
+    let plan = plans(AdaptiveBalancer.self, [pinned], options: options(autoscale: true))[0]
+    #expect(plan.active == [0, 1])
+}
