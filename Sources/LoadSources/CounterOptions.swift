@@ -23,7 +23,7 @@ public struct CounterOptions: Sendable {
     public var fast = false
     /// Capture epochs in real time instead of as fast as possible.
     public var pace = false
-    /// Kinds of source that modules above this one add (`dpdk:`), tried for a SOURCE this
+    /// Kinds of source that modules above this one add (`xdp:`, `dpdk:`), tried for a SOURCE this
     /// module does not know.
     public var extraKinds: [SourceKind] = []
 

@@ -1,7 +1,8 @@
 import NICSim
 import RSSRecords
 
-/// A kind of source from a module above this one (`dpdk:` in DPDKPort); it throws SourceErrors.
+/// A kind of source from a module above this one (`xdp:` in XDPCounting, `dpdk:` in DPDKPort);
+/// it throws SourceErrors.
 public typealias SourceKind = DeviceKind<(options: CounterOptions, stopSignals: StopSignals?), any LoadSource>
 
 /// The source a SOURCE argument of `rss-count` names, one case per kind of source. `sim` paces
@@ -24,7 +25,7 @@ public func loadSource(_ spec: String, options: CounterOptions, stopSignals: Sto
                 throw SourceError(.unavailable, "\(error)")
             }
         }
-        let usages = ["sim[:SCENARIO]", "pcap:FILE", "xdp:IFACE"] + options.extraKinds.map(\.usage)
+        let usages = ["sim[:SCENARIO]", "pcap:FILE"] + options.extraKinds.map(\.usage)
         throw SourceError(.usage, "unknown source \"\(spec)\"; expected \(oneOf(usages))")
     }
 }

@@ -83,16 +83,16 @@ struct RSSCount: ParsableCommand {
         options.costNanoseconds = cost
         options.fast = fast
         options.pace = pace
-        options.extraKinds = [DPDKKinds.source]
         var xdp = XDPOptions()
         xdp.hash = hash
         xdp.cpus = cpus.flatMap(parseCPUList)
         xdp.pin = pin
         xdp.generic = generic
+        options.extraKinds = [XDPKind.source(xdp), DPDKKinds.source]
 
         RecordOutput.prepare()
         do {
-            var records = try countingSource(source, options: options, xdp: xdp, stopSignals: .hold())
+            var records = try loadSource(source, options: options, stopSignals: .hold())
             while let record = try records.next() { RecordOutput.write(record.jsonLine()) }
         } catch let error as SourceError {
             if error.kind == .usage { throw ValidationError(error.description) }
