@@ -79,7 +79,7 @@ let package = Package(
         .target(name: "Reporting", dependencies: ["RSSRecords", "ToolSupport"]),
 
         .executableTarget(name: "rss-count", dependencies: [
-            "LoadSources", "XDPCounting", "DPDKPort", "ToolSupport",
+            "LoadSources", "NICSim", "XDPCounting", "DPDKPort", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-plan", dependencies: [
             "Planning", "ToolSupport",
