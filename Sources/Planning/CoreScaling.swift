@@ -18,11 +18,12 @@ struct CoreScaling {
     /// The change in active core count: positive to add, negative to remove, 0 to stay.
     /// - Parameters:
     ///   - total: demand of all queues in cores.
+    ///   - buckets: demand of each bucket in cores.
     ///   - peak: predicted load of the most loaded active core after balancing.
     ///   - active: active cores now.
     ///   - noise: relative prediction error of a queue's load.
-    mutating func change(total: Double, peak: Double, active: Int, noise: Double, targetLoad: Double,
-                         limits: ClosedRange<Int>) -> Int {
+    mutating func change(total: Double, buckets: [Double], peak: Double, active: Int, noise: Double,
+                         targetLoad: Double, limits: ClosedRange<Int>) -> Int {
         guard limits.contains(active) else {
             removalStreak = 0
             return min(max(active, limits.lowerBound), limits.upperBound) - active
@@ -30,12 +31,16 @@ struct CoreScaling {
         let mean = total / Double(active)
         let spread = max(1 + Self.noiseMargin * noise, mean > 0 ? peak / mean : 1)
         let perCore = min(targetLoad, Self.headroom / spread)
-        let needed = min(max(Int((total / perCore).rounded(.up)), limits.lowerBound), limits.upperBound)
+        // A bucket heavier than a core's share has a core to itself however many there are:
+        // what it asks beyond that share no added core can take.
+        var servable = total
+        for bucket in buckets where bucket > perCore { servable -= bucket - perCore }
+        let needed = min(max(Int((servable / perCore).rounded(.up)), limits.lowerBound), limits.upperBound)
         if needed > active {
             removalStreak = 0
             return needed - active
         }
-        let comfortably = max(Int((total / (perCore * (1 - Self.hysteresis))).rounded(.up)), limits.lowerBound)
+        let comfortably = max(Int((servable / (perCore * (1 - Self.hysteresis))).rounded(.up)), limits.lowerBound)
         removalStreak = comfortably < active ? removalStreak + 1 : 0
         guard removalStreak >= Self.patience else { return 0 }
         removalStreak = 0

@@ -152,3 +152,12 @@ private func exact(_ reta: [Int], _ packets: [Int], queues: Int) -> LoadRecord {
     let plan = plans(AdaptiveBalancer.self, [pinned], options: options(autoscale: true))[0]
     #expect(plan.active == [0, 1])
 }
+
+@Test func adaptiveAutoscaleCountsABucketAboveACoresShareAsOneCore() {
+    // 1.71 cores of work on two of four queues: one bucket of 0.96 alone on queue 0, 0.75 on
+    // queue 1. 1.71 / 0.8 asks for a third core, but the big bucket fills a core by itself
+    // however many there are; the rest, 0.75, fits the second core at the 0.8 target.
+    let heavy = exact([0, 1, 1, 1, 1, 0], [983, 192, 192, 192, 192, 0], queues: 4)
+    let plan = plans(AdaptiveBalancer.self, [heavy], options: options(autoscale: true))[0]
+    #expect(plan.active == [0, 1])
+}
