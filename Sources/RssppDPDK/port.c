@@ -251,16 +251,28 @@ uint32_t rsspp_packet_hash(const struct rsspp_port *port, struct rte_mbuf *m) {
     return hash;
 }
 
-void rsspp_count_burst(struct rsspp_queue *queue, struct rte_mbuf *const *packets,
-                       uint16_t count) {
+/* rsspp_count_burst for one kind of table size: `power_of_two` is a constant where it is
+ * inlined, so each loop keeps only its own way of finding the bucket in registers. */
+static inline __attribute__((always_inline)) void
+count_runs(struct rsspp_queue *queue, struct rte_mbuf *const *packets, uint16_t count,
+           int power_of_two) {
     struct rsspp_bucket_counts *buckets = queue->buckets;
+    /* A local copy: the stores into `buckets` could alias the queue, and the compiler would
+     * reload the map from memory for every packet. */
+    struct bucket_map map = queue->map;
+    map.power_of_two = power_of_two;
     uint64_t bytes = 0, hashed_here = 0;
     /* Consecutive packets of one bucket (a burst of one flow) are added up here and stored
      * once: incrementing the same counter in memory packet after packet would chain every
-     * increment on the one before. */
+     * increment on the one before. A run's packets are the distance to its first packet, and
+     * the queue's bytes the sum of its runs, so a packet of a run costs one addition. */
     uint32_t run_bucket = 0;
-    uint64_t run_packets = 0, run_bytes = 0;
-    for (uint16_t i = 0; i < count; i++) {
+    uint32_t run_start = 0;
+    uint64_t run_bytes = 0;
+    /* Four packets per turn of the loop: a packet of a run is a handful of instructions, and
+     * the loop's own test is a good part of it (one flow: 0.75 -> 0.68 ns a packet). */
+#pragma clang loop unroll_count(4)
+    for (uint32_t i = 0; i < count; i++) {
         const struct rte_mbuf *m = packets[i];
         uint32_t hash;
         if (likely(m->ol_flags & RTE_MBUF_F_RX_RSS_HASH)) {
@@ -269,23 +281,33 @@ void rsspp_count_burst(struct rsspp_queue *queue, struct rte_mbuf *const *packet
             hash = software_hash(queue->port, m);
             hashed_here++;
         }
-        uint32_t bucket = bucket_of(&queue->map, hash);
+        uint32_t bucket = bucket_of(&map, hash);
         if (bucket != run_bucket) {
-            buckets[run_bucket].packets += run_packets;
+            buckets[run_bucket].packets += i - run_start;
+            /* Two scalar additions: left alone, clang packs the pair into SSE registers and
+             * spends more on the packing than it saves (many flows: 1.44 -> 1.31 ns a packet). */
+            __asm__ volatile("" ::: "memory");
             buckets[run_bucket].bytes += run_bytes;
+            bytes += run_bytes;
             run_bucket = bucket;
-            run_packets = 0;
+            run_start = i;
             run_bytes = 0;
         }
-        run_packets++;
         run_bytes += m->pkt_len;
-        bytes += m->pkt_len;
     }
-    buckets[run_bucket].packets += run_packets;
+    buckets[run_bucket].packets += count - run_start;
     buckets[run_bucket].bytes += run_bytes;
     queue->stats->packets += count;
-    queue->stats->bytes += bytes;
+    queue->stats->bytes += bytes + run_bytes;
     queue->stats->software_hashed += hashed_here;
+}
+
+void rsspp_count_burst(struct rsspp_queue *queue, struct rte_mbuf *const *packets,
+                       uint16_t count) {
+    if (likely(queue->map.power_of_two))
+        count_runs(queue, packets, count, 1);
+    else
+        count_runs(queue, packets, count, 0);
 }
 
 void rsspp_account(struct rsspp_queue *queue, uint16_t received, uint64_t now) {
