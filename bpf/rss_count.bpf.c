@@ -75,27 +75,19 @@ static __always_inline __u16 load16(const __u8 *bytes)
 }
 
 /* The Toeplitz hash of `length` bytes fed at input position `position`: one table lookup per byte.
- * The caller has checked that the bytes lie inside the frame.
- * Even and odd bytes are summed apart: clang otherwise folds all the XORs of a flow into one
- * chain, each waiting for the one before, and the barrier keeps it from doing so (IPv6 UDP
- * through BPF_PROG_TEST_RUN: 43 -> 41 ns). More chains run out of BPF registers and spill. */
+ * The caller has checked that the bytes lie inside the frame. */
 static __always_inline __u32 toeplitz(const __u8 *bytes, const int length, __u8 position)
 {
 	const __u32 *row;
-	__u32 even = 0, odd = 0;
+	__u32 hash = 0;
 
 	if (position > RSS_HASH_INPUT_MAX - length)
 		return 0; /* RSS_FIELD_UNUSED */
 	row = state.toeplitz[position];
 #pragma unroll
-	for (int i = 0; i < length; i += 2) {
-		even ^= row[i * 256 + bytes[i]];
-		if (i + 1 < length)
-			odd ^= row[(i + 1) * 256 + bytes[i + 1]];
-	}
-	barrier_var(even);
-	barrier_var(odd);
-	return even ^ odd;
+	for (int i = 0; i < length; i++)
+		hash ^= row[i * 256 + bytes[i]];
+	return hash;
 }
 
 static __always_inline __u32 hash_flow(enum rss_flow_type type, const __u8 *addresses,
