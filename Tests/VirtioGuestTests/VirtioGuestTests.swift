@@ -78,7 +78,12 @@ import TestSupport
         try #require(guest.run("mkfifo /tmp/loads; rss-count xdp:eth0 --interval 1 >/tmp/loads 2>/tmp/count.err & "
                                + "counter=$!; rss-plan --ignore-load </tmp/loads 2>/tmp/plan.err "
                                + "| rss-apply >/tmp/applied 2>/tmp/apply.err & pipeline=$!").status == 0)
-        try #require(guest.run("until /usr/sbin/ip link show eth0 | grep -q xdp; do sleep 0.1; done", timeout: 30).status == 0)
+        // A counter that cannot attach ends at once: say why instead of waiting out the timeout.
+        // (A subshell: the guest's commands run in its init shell, which must not exit.)
+        let attached = try guest.run("(until /usr/sbin/ip link show eth0 | grep -q xdp; do "
+                                     + "kill -0 $counter 2>/dev/null || { cat /tmp/count.err; exit 1; }; sleep 0.1; done)",
+                                     timeout: 30)
+        try #require(attached.status == 0, "rss-count xdp:eth0 did not attach: \(attached.lines.joined(separator: " | "))")
         // Attaching XDP switched RSS off in QEMU; a table write switches it on again.
         try write(start, over: start, on: guest)
         // Ten one-second epochs of steady traffic, slower than `deliver`: the counter and the
