@@ -20,26 +20,25 @@ func referenceToeplitz(key: [UInt8], input: [UInt8]) -> UInt32 {
 @Suite struct ToeplitzTests {
     let hasher = RSSHasher()
 
+    /// A vector hashed as the flow type with ports and as the one with addresses alone.
+    func check(_ vector: VerificationVector, ports: FlowType, addressesOnly: FlowType,
+               address: (String) throws -> [UInt8]) throws {
+        var flow = FlowTuple(type: ports, source: try address(vector.source),
+                             destination: try address(vector.destination),
+                             sourcePort: vector.sourcePort, destinationPort: vector.destinationPort)
+        #expect(hasher.hash(flow) == vector.withPorts)
+        flow.type = addressesOnly
+        #expect(hasher.hash(flow) == vector.addressesOnly)
+    }
+
     @Test(arguments: ipv4Vectors)
     func ipv4(vector: VerificationVector) throws {
-        let tcp = FlowTuple(type: .tcp4, source: try ipv4Address(vector.source),
-                            destination: try ipv4Address(vector.destination),
-                            sourcePort: vector.sourcePort, destinationPort: vector.destinationPort)
-        #expect(hasher.hash(tcp) == vector.withPorts)
-        var other = tcp
-        other.type = .ip4
-        #expect(hasher.hash(other) == vector.addressesOnly)
+        try check(vector, ports: .tcp4, addressesOnly: .ip4, address: ipv4Address)
     }
 
     @Test(arguments: ipv6Vectors)
     func ipv6(vector: VerificationVector) throws {
-        let udp = FlowTuple(type: .udp6, source: try ipv6Address(vector.source),
-                            destination: try ipv6Address(vector.destination),
-                            sourcePort: vector.sourcePort, destinationPort: vector.destinationPort)
-        #expect(hasher.hash(udp) == vector.withPorts)
-        var other = udp
-        other.type = .ip6
-        #expect(hasher.hash(other) == vector.addressesOnly)
+        try check(vector, ports: .udp6, addressesOnly: .ip6, address: ipv6Address)
     }
 
     @Test func tableMatchesBitByBitOnRandomKeysAndInputs() {
