@@ -16,6 +16,14 @@ public struct Contender: Sendable, Hashable {
 
     public var name: String { algorithm.rawValue + (autoscale ? " --autoscale" : "") }
 
+    /// A fresh planner of this setup (`options` with this contender's autoscale) replayed over `trace`.
+    func replay(_ trace: TrafficTrace, options: PlannerOptions = PlannerOptions()) -> ReplayResult {
+        var options = options
+        options.autoscale = autoscale
+        var planner = algorithm.planner(options: options)
+        return Benchmarks.replay(trace, with: &planner)
+    }
+
     /// Static, RSS++ and the default, each with and without autoscale (static has nothing to scale).
     public static let standard: [Contender] = [
         Contender(.static), Contender(.rsspp), Contender(.standard),
@@ -82,10 +90,7 @@ public struct PlannerComparison: Sendable {
                 progress("\(workload.name) seed \(seed)")
                 let trace = try workload.trace(seed: seed, epochs: epochs)
                 for contender in contenders {
-                    var planOptions = options
-                    planOptions.autoscale = contender.autoscale
-                    var planner = contender.algorithm.planner(options: planOptions)
-                    let result = replay(trace, with: &planner)
+                    let result = contender.replay(trace, options: options)
                     runs.append(Run(scenario: workload.name, seed: seed, contender: contender, summary: RunSummary(result)))
                 }
             }

@@ -23,10 +23,7 @@ public struct SolveTimes: Sendable {
                 let trace = try TrafficTrace(scenario: "steady", seed: seed, queues: queues, tableSize: tableSize,
                                              epochs: epochs)
                 for contender in contenders {
-                    var options = PlannerOptions()
-                    options.autoscale = contender.autoscale
-                    var planner = contender.algorithm.planner(options: options)
-                    let times = replay(trace, with: &planner).solveMicroseconds
+                    let times = contender.replay(trace).solveMicroseconds
                     cells.append(Cell(tableSize: tableSize, queues: queues, contender: contender,
                                       median: percentile(times, 0.5), p99: percentile(times, 0.99)))
                 }
