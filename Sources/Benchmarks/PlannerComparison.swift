@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import NICSim
 import Planning
 
@@ -106,13 +103,11 @@ public struct PlannerComparison: Sendable {
     /// under `floor` say nothing about either and are left out (nil when none is left).
     public func ratio(_ contender: Contender, to baseline: Contender, floor: Double,
                       _ metric: (RunSummary) -> Double) -> Double? {
-        var logSum = 0.0, count = 0
+        var ratios: [Double] = []
         for (ours, theirs) in zip(runs(of: contender), runs(of: baseline)) {
             let (a, b) = (metric(ours.summary), metric(theirs.summary))
-            guard max(a, b) >= floor else { continue }
-            logSum += log((a + floor) / (b + floor))
-            count += 1
+            if max(a, b) >= floor { ratios.append((a + floor) / (b + floor)) }
         }
-        return count > 0 ? exp(logSum / Double(count)) : nil
+        return ratios.isEmpty ? nil : geometricMean(ratios)
     }
 }
