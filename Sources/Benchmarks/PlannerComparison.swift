@@ -98,6 +98,11 @@ public struct PlannerComparison: Sendable {
         runs.filter { $0.contender == contender && (scenario == nil || $0.scenario == scenario) }
     }
 
+    /// The mean of `metric` over `contender`'s runs of `scenario`, one per seed.
+    func average(_ contender: Contender, scenario: String, _ metric: (RunSummary) -> Double) -> Double {
+        mean(runs(of: contender, scenario: scenario).map { metric($0.summary) })
+    }
+
     /// Geometric mean over scenarios and seeds of `metric(contender) / metric(baseline)`. `floor`
     /// is added to both sides so that a zero does not decide the mean; pairs where both stay
     /// under `floor` say nothing about either and are left out (nil when none is left).

@@ -72,13 +72,10 @@ extension PlannerComparison {
     public func markdownShortfalls(default ours: Algorithm = .standard) -> String {
         var lines: [String] = []
         for scenario in scenarios {
-            func average(_ contender: Contender, _ metric: (RunSummary) -> Double) -> Double {
-                mean(runs(of: contender, scenario: scenario).map { metric($0.summary) })
-            }
             func compare(_ what: String, _ a: Contender, _ b: Contender, above limit: Double, floor: Double,
                          _ metric: (RunSummary) -> Double) {
                 guard contenders.contains(a), contenders.contains(b) else { return }
-                let (x, y) = (average(a, metric), average(b, metric))
+                let (x, y) = (average(a, scenario: scenario, metric), average(b, scenario: scenario, metric))
                 guard max(x, y) >= floor, (x + floor) / (y + floor) > limit else { return }
                 lines.append("- \(scenario): \(what) \(format(x, 3)) against \(format(y, 3)) "
                              + "(\(format((x + floor) / (y + floor), 2))×)")
@@ -101,14 +98,15 @@ extension PlannerComparison {
         for workload in workloads {
             let scenario = workload.name
             text += "\(level) \(scenario) (\(workload.queues) queues, R=\(workload.tableSize)): \(workload.summary)"
-            let floor = mean(runs(of: Contender(.static), scenario: scenario).map(\.summary.imbalanceFloor))
+            let floor = average(Contender(.static), scenario: scenario, \.imbalanceFloor)
             text += "\n\nNo table can do better than the largest bucket: mean imbalance floor "
                 + "\(format(floor, 3)) with every queue in use.\n"
             text += "\n| planner | mean imbalance | p95 imbalance | overload (cores) | moves | traffic moved | active queues |\n"
             text += "|---|---:|---:|---:|---:|---:|---:|\n"
             for contender in contenders {
-                let summaries = runs(of: contender, scenario: scenario).map(\.summary)
-                func average(_ metric: (RunSummary) -> Double) -> Double { mean(summaries.map(metric)) }
+                func average(_ metric: (RunSummary) -> Double) -> Double {
+                    self.average(contender, scenario: scenario, metric)
+                }
                 text += "| \(contender.name) | \(format(average(\.meanImbalance), 3)) | \(format(average(\.p95Imbalance), 3))"
                 text += " | \(format(average(\.overload), 4)) | \(format(average(\.moves), 1))"
                 text += " | \(format(100 * average(\.movedShare), 2))% | \(format(average(\.meanActive), 2)) |\n"
