@@ -43,7 +43,7 @@ public struct AdaptiveBalancer: Balancer {
             let change = scaling.change(total: loads.queue.reduce(0, +), buckets: loads.bucket, peak: peak,
                                         active: activeQueues.count, noise: error.relative ?? 0,
                                         targetLoad: options.targetLoad, limits: limits)
-            if change != 0 { resize(by: change, loads: loads.queue) }
+            if change != 0 { resize(by: change) }
             plan = change != 0 ? rebalanced(record) : balanced
         } else if needsChange(record) {
             plan = rebalanced(record)
@@ -85,11 +85,12 @@ public struct AdaptiveBalancer: Balancer {
     }
 
     /// Adds the lowest-numbered inactive queues, or removes the least loaded active ones.
-    private mutating func resize(by change: Int, loads queueLoad: [Double]) {
+    private mutating func resize(by change: Int) {
         if change > 0 {
             for queue in active.indices.filter({ !active[$0] }).prefix(change) { active[queue] = true }
         } else {
-            let idlest = activeQueues.sorted { queueLoad[$0] < queueLoad[$1] || (queueLoad[$0] == queueLoad[$1] && $0 < $1) }
+            let load = loads.queue
+            let idlest = activeQueues.sorted { load[$0] < load[$1] || (load[$0] == load[$1] && $0 < $1) }
             for queue in idlest.prefix(-change) { active[queue] = false }
         }
         activeQueues = active.indices.filter { active[$0] }
