@@ -15,7 +15,6 @@ public struct Observation {
         measured = record.load != nil
     }
 
-    public var tableSize: Int { record.reta.count }
     public var queues: Int { record.queues }
 }
 

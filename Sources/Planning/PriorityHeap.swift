@@ -6,7 +6,7 @@ struct PriorityHeap<Key: Comparable> {
         var id: Int
     }
 
-    private(set) var entries: [Entry] = []
+    private var entries: [Entry] = []
 
     init(capacity: Int = 0) { entries.reserveCapacity(capacity) }
 
@@ -42,6 +42,4 @@ struct PriorityHeap<Key: Comparable> {
         }
         return top
     }
-
-    mutating func removeAll() { entries.removeAll(keepingCapacity: true) }
 }
