@@ -6,7 +6,6 @@ import RSSHash
 /// counting per bucket first loses nothing.
 public struct TrafficTrace: Sendable {
     public let scenario: String
-    public let seed: UInt64
     public let queues: Int
     public let tableSize: Int
     public let interval: Double
@@ -27,7 +26,6 @@ public struct TrafficTrace: Sendable {
                 variation: ScenarioVariation = ScenarioVariation(), measuresLoad: Bool = true,
                 hasher: RSSHasher = RSSHasher()) throws {
         self.scenario = scenario
-        self.seed = seed
         self.queues = queues
         self.tableSize = tableSize
         self.interval = interval
