@@ -83,14 +83,16 @@ public struct RSSPlusPlus: Balancer {
         }
 
         if options.autoscale && observation.measured {
-            let removable = leastLoaded >= 0 ? table.indices.filter { table[$0] == used[leastLoaded] } : []
             if spareCapacity > 1 + (1 - targetLoad) + protection, used.count > max(1, options.minQueues),
-               leastLoaded >= 0, removable.count <= options.maxMoves ?? .max {
-                spare.append(used[leastLoaded])
-                used.swapAt(leastLoaded, used.count - 1)
-                used.removeLast()
-                deal(removable, ofLoad: leastLoad, packets: packets, into: &table)
-                return assignment(observation, table: table)
+               leastLoaded >= 0 {
+                let removable = table.indices.filter { table[$0] == used[leastLoaded] }
+                if removable.count <= options.maxMoves ?? .max {
+                    spare.append(used[leastLoaded])
+                    used.swapAt(leastLoaded, used.count - 1)
+                    used.removeLast()
+                    deal(removable, ofLoad: leastLoad, packets: packets, into: &table)
+                    return assignment(observation, table: table)
+                }
             }
             if spareCapacity < -0.1, let added = spare.popLast() {
                 used.append(added)
