@@ -39,7 +39,9 @@ public struct AdaptiveBalancer: Balancer {
         if options.autoscale && observation.measured {
             let balanced = rebalanced(record)
             let peak = balanced.peakMoreQueuesLower(of: activeQueues)
-            let limits = max(1, options.minQueues)...max(1, min(record.queues, options.maxQueues ?? record.queues))
+            // --min-queues cannot know the device: on one with fewer queues, all of them is the least.
+            let most = max(1, min(record.queues, options.maxQueues ?? record.queues))
+            let limits = min(max(1, options.minQueues), most)...most
             let change = scaling.change(total: loads.queue.reduce(0, +), buckets: loads.bucket, peak: peak,
                                         active: activeQueues.count, noise: error.relative ?? 0,
                                         targetLoad: options.targetLoad, limits: limits)

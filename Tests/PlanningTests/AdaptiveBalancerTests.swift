@@ -120,6 +120,13 @@ private func exact(_ reta: [Int], _ packets: [Int], queues: Int) -> LoadRecord {
     #expect(Set(narrowed.reta).count == 3)
 }
 
+@Test func adaptiveAutoscaleOnFewerQueuesThanTheMinimumKeepsThemAll() {
+    let idle = exact([0, 1, 2, 3, 0, 1, 2, 3], [51, 51, 51, 51, 51, 51, 51, 51], queues: 4)
+    let kept = plans(AdaptiveBalancer.self, Array(repeating: idle, count: CoreScaling.patience),
+                     options: options(autoscale: true, minQueues: 8)).last!
+    #expect(kept.active == [0, 1, 2, 3])
+}
+
 @Test func adaptiveWithoutAutoscaleUsesEveryQueue() {
     // Queue 2 has no bucket at all; it still counts and receives.
     let table = exact([0, 1, 0, 1, 0, 1], [100, 100, 100, 100, 100, 100], queues: 3)
