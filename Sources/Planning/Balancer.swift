@@ -40,14 +40,22 @@ public struct PlannerOptions: Sendable {
     /// measured noise).
     public var threshold: Double?
     /// Load each core should run at when autoscaling.
-    public var targetLoad: Double = 0.8
-    public var autoscale = false
-    public var minQueues = 1
+    public var targetLoad: Double
+    public var autoscale: Bool
+    public var minQueues: Int
     public var maxQueues: Int?
     /// Most table entries one plan may change; nil for no limit.
     public var maxMoves: Int?
 
-    public init() {}
+    public init(threshold: Double? = nil, targetLoad: Double = 0.8, autoscale: Bool = false, minQueues: Int = 1,
+                maxQueues: Int? = nil, maxMoves: Int? = nil) {
+        self.threshold = threshold
+        self.targetLoad = targetLoad
+        self.autoscale = autoscale
+        self.minQueues = minQueues
+        self.maxQueues = maxQueues
+        self.maxMoves = maxMoves
+    }
 }
 
 /// A bucket -> queue assignment algorithm. It keeps whatever history it wants between calls;

@@ -17,11 +17,11 @@ struct RSSPlan: ParsableCommand {
     @Option(help: "Distance from the mean load (in cores) before buckets move (default: rsspp 0.02, adaptive the traffic's noise).")
     var threshold: Double?
     @Option(help: "Load each core should run at when autoscaling.")
-    var targetLoad = 0.8
+    var targetLoad = PlannerOptions().targetLoad
     @Flag(help: "Switch queues off and on with the load.")
     var autoscale = false
     @Option(help: "Fewest queues to keep in use when autoscaling.")
-    var minQueues = 1
+    var minQueues = PlannerOptions().minQueues
     @Option(help: "Most queues to use when autoscaling (default: all).")
     var maxQueues: Int?
     @Option(help: "Most table entries one plan may change.")
@@ -45,13 +45,8 @@ struct RSSPlan: ParsableCommand {
     }
 
     func run() throws {
-        var options = PlannerOptions()
-        options.threshold = threshold
-        options.targetLoad = targetLoad
-        options.autoscale = autoscale
-        options.minQueues = minQueues
-        options.maxQueues = maxQueues
-        options.maxMoves = maxMoves
+        let options = PlannerOptions(threshold: threshold, targetLoad: targetLoad, autoscale: autoscale,
+                                     minQueues: minQueues, maxQueues: maxQueues, maxMoves: maxMoves)
         var filter = PlanFilter(algorithm: algorithm, options: options, changesOnly: changesOnly,
                                 ignoreLoad: ignoreLoad)
         RecordOutput.prepare()

@@ -81,13 +81,13 @@ private func exact(_ reta: [Int], _ packets: [Int], queues: Int) -> LoadRecord {
 @Test func adaptiveHonoursMaxMoves() {
     let skewed = exact([0, 0, 0, 0, 0, 0, 1, 1], [100, 100, 100, 100, 100, 100, 10, 10], queues: 2)
     #expect(plans(AdaptiveBalancer.self, [skewed])[0].moves.count > 1)
-    #expect(plans(AdaptiveBalancer.self, [skewed], options: options(maxMoves: 1))[0].moves.count == 1)
+    #expect(plans(AdaptiveBalancer.self, [skewed], options: PlannerOptions(maxMoves: 1))[0].moves.count == 1)
 }
 
 @Test func adaptiveAutoscaleAddsCoresThatTakeLoad() {
     // Two of four queues in use at 0.95 and 0.9: three cores are needed at a 0.8 target.
     let busy = exact([0, 1, 0, 1, 0, 1, 0, 1], [243, 230, 243, 230, 243, 230, 244, 232], queues: 4)
-    let plan = plans(AdaptiveBalancer.self, [busy], options: options(autoscale: true))[0]
+    let plan = plans(AdaptiveBalancer.self, [busy], options: PlannerOptions(autoscale: true))[0]
     #expect(plan.active == [0, 1, 2])
     #expect(plan.reta.contains(2))
     #expect(plan.loadAfter[2] > 0.4)
@@ -97,7 +97,7 @@ private func exact(_ reta: [Int], _ packets: [Int], queues: Int) -> LoadRecord {
     // 0.4 cores of work on four queues: one core is enough, once the need has lasted.
     let idle = exact([0, 1, 2, 3, 0, 1, 2, 3], [51, 51, 51, 51, 51, 51, 51, 51], queues: 4)
     let result = plans(AdaptiveBalancer.self, Array(repeating: idle, count: CoreScaling.patience),
-                       options: options(autoscale: true))
+                       options: PlannerOptions(autoscale: true))
     #expect(result.dropLast().allSatisfy { $0.active == [0, 1, 2, 3] && $0.moves.isEmpty })
     let last = result.last!
     #expect(last.active.count == 1)
@@ -108,14 +108,14 @@ private func exact(_ reta: [Int], _ packets: [Int], queues: Int) -> LoadRecord {
 @Test func adaptiveAutoscaleRespectsTheLimits() {
     let idle = exact([0, 1, 2, 3, 0, 1, 2, 3], [51, 51, 51, 51, 51, 51, 51, 51], queues: 4)
     let kept = plans(AdaptiveBalancer.self, Array(repeating: idle, count: CoreScaling.patience),
-                     options: options(autoscale: true, minQueues: 3)).last!
+                     options: PlannerOptions(autoscale: true, minQueues: 3)).last!
     #expect(kept.active.count == 3)
     let busy = exact([0, 1, 0, 1, 0, 1, 0, 1], [243, 230, 243, 230, 243, 230, 244, 232], queues: 4)
-    let capped = plans(AdaptiveBalancer.self, [busy], options: options(autoscale: true, maxQueues: 2))[0]
+    let capped = plans(AdaptiveBalancer.self, [busy], options: PlannerOptions(autoscale: true, maxQueues: 2))[0]
     #expect(capped.active == [0, 1])
     // A table that uses more queues than allowed is brought within the limit at once.
     let wide = exact([0, 1, 2, 3, 0, 1, 2, 3], [200, 200, 200, 200, 200, 200, 200, 200], queues: 4)
-    let narrowed = plans(AdaptiveBalancer.self, [wide], options: options(autoscale: true, maxQueues: 3))[0]
+    let narrowed = plans(AdaptiveBalancer.self, [wide], options: PlannerOptions(autoscale: true, maxQueues: 3))[0]
     #expect(narrowed.active.count == 3)
     #expect(Set(narrowed.reta).count == 3)
 }
@@ -123,7 +123,7 @@ private func exact(_ reta: [Int], _ packets: [Int], queues: Int) -> LoadRecord {
 @Test func adaptiveAutoscaleOnFewerQueuesThanTheMinimumKeepsThemAll() {
     let idle = exact([0, 1, 2, 3, 0, 1, 2, 3], [51, 51, 51, 51, 51, 51, 51, 51], queues: 4)
     let kept = plans(AdaptiveBalancer.self, Array(repeating: idle, count: CoreScaling.patience),
-                     options: options(autoscale: true, minQueues: 8)).last!
+                     options: PlannerOptions(autoscale: true, minQueues: 8)).last!
     #expect(kept.active == [0, 1, 2, 3])
 }
 
@@ -156,7 +156,7 @@ private func exact(_ reta: [Int], _ packets: [Int], queues: Int) -> LoadRecord {
     // 1.56 cores of work on two of four queues: one bucket of 0.96 alone on queue 0, 0.6 on
     // queue 1. A third core would not lower the big bucket; two cores at 0.78 are on target.
     let pinned = exact([0, 1, 1, 1, 1, 0], [983, 154, 154, 154, 152, 0], queues: 4)
-    let plan = plans(AdaptiveBalancer.self, [pinned], options: options(autoscale: true))[0]
+    let plan = plans(AdaptiveBalancer.self, [pinned], options: PlannerOptions(autoscale: true))[0]
     #expect(plan.active == [0, 1])
 }
 
@@ -165,6 +165,6 @@ private func exact(_ reta: [Int], _ packets: [Int], queues: Int) -> LoadRecord {
     // queue 1. 1.71 / 0.8 asks for a third core, but the big bucket fills a core by itself
     // however many there are; the rest, 0.75, fits the second core at the 0.8 target.
     let heavy = exact([0, 1, 1, 1, 1, 0], [983, 192, 192, 192, 192, 0], queues: 4)
-    let plan = plans(AdaptiveBalancer.self, [heavy], options: options(autoscale: true))[0]
+    let plan = plans(AdaptiveBalancer.self, [heavy], options: PlannerOptions(autoscale: true))[0]
     #expect(plan.active == [0, 1])
 }

@@ -28,7 +28,7 @@ private let lopsided = record(reta: [0, 0, 1, 1], packets: [300, 100, 100, 100],
     // bucket (0.0137) is the one that fits.
     let off = record(reta: [0, 0, 0, 0, 0, 1, 1], packets: [100, 100, 100, 100, 10, 100, 100], load: [0.56, 0.44])
     #expect(plans(RSSPlusPlus.self, [off])[0].moves == [Move(bucket: 4, from: 0, to: 1)])
-    #expect(plans(RSSPlusPlus.self, [off], options: options(threshold: 0.08))[0].moves.isEmpty)
+    #expect(plans(RSSPlusPlus.self, [off], options: PlannerOptions(threshold: 0.08))[0].moves.isEmpty)
 }
 
 @Test func rssppNeverTakesACoresOnlyBusyBucket() {
@@ -56,7 +56,7 @@ private let lopsided = record(reta: [0, 0, 1, 1], packets: [300, 100, 100, 100],
     // smallest first to the core dealt the least so far: bucket 3 to queue 0, bucket 7 to queue 1.
     let idle = record(reta: [0, 1, 2, 3, 0, 1, 2, 3], packets: [50, 50, 50, 10, 50, 50, 50, 30],
                       load: [0.1, 0.1, 0.1, 0.05])
-    let plan = plans(RSSPlusPlus.self, [idle], options: options(autoscale: true))[0]
+    let plan = plans(RSSPlusPlus.self, [idle], options: PlannerOptions(autoscale: true))[0]
     #expect(plan.active == [0, 1, 2])
     #expect(plan.moves == [Move(bucket: 3, from: 3, to: 0), Move(bucket: 7, from: 3, to: 1)])
 }
@@ -64,7 +64,7 @@ private let lopsided = record(reta: [0, 0, 1, 1], packets: [300, 100, 100, 100],
 @Test func rssppAutoscaleKeepsTheMinimum() {
     let idle = record(reta: [0, 1, 2, 3, 0, 1, 2, 3], packets: [50, 50, 50, 10, 50, 50, 50, 30],
                       load: [0.1, 0.1, 0.1, 0.05])
-    let plan = plans(RSSPlusPlus.self, [idle], options: options(autoscale: true, minQueues: 4))[0]
+    let plan = plans(RSSPlusPlus.self, [idle], options: PlannerOptions(autoscale: true, minQueues: 4))[0]
     #expect(plan.active == [0, 1, 2, 3])
 }
 
@@ -72,7 +72,7 @@ private let lopsided = record(reta: [0, 0, 1, 1], packets: [300, 100, 100, 100],
     // Two of four queues in use, both above the target load: Σ(0.8 - load) = -0.25 < -0.1.
     let busy = record(reta: [0, 1, 0, 1, 0, 1, 0, 1], packets: [100, 100, 100, 100, 100, 100, 100, 100],
                       load: [0.95, 0.9, 0, 0], queues: 4)
-    let plan = plans(RSSPlusPlus.self, [busy], options: options(autoscale: true))[0]
+    let plan = plans(RSSPlusPlus.self, [busy], options: PlannerOptions(autoscale: true))[0]
     #expect(plan.active == [0, 1, 2])
     #expect(plan.reta.contains(2))
     #expect(!plan.reta.contains(3))
@@ -82,5 +82,5 @@ private let lopsided = record(reta: [0, 0, 1, 1], packets: [300, 100, 100, 100],
     let skewed = record(reta: [0, 0, 0, 0, 0, 0, 1, 1], packets: [100, 100, 100, 100, 100, 100, 10, 10],
                         load: [0.9, 0.1])
     #expect(plans(RSSPlusPlus.self, [skewed])[0].moves.count > 1)
-    #expect(plans(RSSPlusPlus.self, [skewed], options: options(maxMoves: 1))[0].moves.count == 1)
+    #expect(plans(RSSPlusPlus.self, [skewed], options: PlannerOptions(maxMoves: 1))[0].moves.count == 1)
 }
