@@ -111,8 +111,7 @@ struct RSSPlusPlusSolver {
         for (receiver, room) in receiverRoom.enumerated() { receivers.push(room, receiver) }
         var residualOverloaded: Float = 0, residualUnderloaded: Float = 0, square: Float = 0
 
-        while !givers.isEmpty, var receiver = receivers.top {
-            guard var giver = givers.pop() else { break }
+        while var receiver = receivers.top, var giver = givers.pop() {
             let bucket = stacks[giver.id][next[giver.id]]
             next[giver.id] += 1
             let load = bucketLoad[bucket]
