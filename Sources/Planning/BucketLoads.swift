@@ -30,7 +30,9 @@ struct BucketLoads {
     private var saturated: [Bool] = []
     private var queueCost: [Double] = []
     /// Per queue: the load its buckets' learned costs account for, and Σ packets² of its buckets,
-    /// then the cost correction per packet.
+    /// then the cost correction per packet, and last the factor that scales its buckets to its
+    /// measured load. Scratch kept between records, like the arrays above, so that no record
+    /// allocates it anew.
     private var modelled: [Double] = []
     private var step: [Double] = []
 
