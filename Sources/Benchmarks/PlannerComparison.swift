@@ -37,7 +37,6 @@ public struct RunSummary: Sendable {
     public var moves: Double
     public var movedShare: Double
     public var meanActive: Double
-    public var solveMicroseconds: [Double]
 
     init(_ result: ReplayResult) {
         meanImbalance = result.meanImbalance
@@ -47,7 +46,6 @@ public struct RunSummary: Sendable {
         moves = Double(result.moves)
         movedShare = result.movedShare
         meanActive = result.meanActive
-        solveMicroseconds = result.solveMicroseconds
     }
 }
 
