@@ -12,7 +12,9 @@ public struct DurableFile: Sendable {
         public let what: String
         public let errno: Int32
 
-        public var description: String { "\(path): \(what): \(String(cString: strerror(errno)))" }
+        /// What failed and the C library's reason, without the path.
+        public var reason: String { "\(what): \(String(cString: strerror(errno)))" }
+        public var description: String { "\(path): \(reason)" }
     }
 
     public let path: String
