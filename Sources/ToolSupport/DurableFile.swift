@@ -75,8 +75,7 @@ public struct DurableFile: Sendable {
 
     /// A new file beside `path` holding `contents`, on disk before anyone can see it.
     private func writeTemporary(_ contents: [UInt8]) throws(Failure) -> String {
-        let base = path.split(separator: "/").last.map(String.init) ?? path
-        let temporary = "\(directory)/.\(base).\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
+        let temporary = "\(directory)/.\(fileName(of: path)).\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw failure("cannot create a temporary file in \(directory)") }
         var written = 0
