@@ -75,8 +75,7 @@ public final class CaptureSource: LoadSource {
         let elapsed = Double(emitted + 1) * interval
         guard pacer.wait(untilElapsed: elapsed) else { return nil }
 
-        let simulated: SimulatedNIC
-        do { simulated = SimulatedNIC(state: try nic.load()) } catch { throw SourceError(.unavailable, error.description) }
+        let simulated = try nic.simulatedNIC()
         let hasher = hasher(keyed: simulated.state.key)
         let epochEnd = traceStart + elapsed
         var flows: [UInt32: FlowActivity] = [:]

@@ -59,6 +59,14 @@ public struct CounterOptions: Sendable {
     }
 }
 
+extension NICStateFile {
+    /// The NIC as the file describes it now: read every epoch, so a table `rss-apply` wrote is in
+    /// force from the next epoch on.
+    func simulatedNIC() throws(SourceError) -> SimulatedNIC {
+        do { return SimulatedNIC(state: try load()) } catch { throw SourceError(.unavailable, error.description) }
+    }
+}
+
 /// `path` from the root, so that the `file:PATH` device in records names the same file from
 /// any working directory.
 func absolutePath(_ path: String) -> String {

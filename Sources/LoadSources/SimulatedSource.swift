@@ -44,8 +44,7 @@ public struct SimulatedSource: LoadSource {
         if let epochs, emitted >= epochs { return nil }
         let elapsed = Double(emitted + 1) * interval
         guard pacer.wait(untilElapsed: elapsed) else { return nil }
-        let simulated: SimulatedNIC
-        do { simulated = SimulatedNIC(state: try nic.load()) } catch { throw SourceError(.unavailable, error.description) }
+        let simulated = try nic.simulatedNIC()
         let counts = simulated.count(scenario.nextEpoch(interval: interval), interval: interval)
         emitted += 1
         return simulated.record(counts, interval: interval, time: start + elapsed, device: nic.device,

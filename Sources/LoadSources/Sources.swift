@@ -9,7 +9,7 @@ public typealias SourceKind = DeviceKind<(options: CounterOptions, stopSignals: 
 /// its epochs in real time unless `fast`; a capture runs as fast as it can unless `pace`.
 public func loadSource(_ spec: String, options: CounterOptions, stopSignals: StopSignals? = nil)
     throws(SourceError) -> any LoadSource {
-    let (kind, argument) = splitSource(spec)
+    let (kind, argument) = splitKind(spec)
     switch kind {
     case "sim":
         return try SimulatedSource(scenario: argument ?? Scenarios.defaultName, options: options,
@@ -28,10 +28,4 @@ public func loadSource(_ spec: String, options: CounterOptions, stopSignals: Sto
         let usages = ["sim[:SCENARIO]", "pcap:FILE"] + options.extraKinds.map(\.usage)
         throw SourceError(.usage, "unknown source \"\(spec)\"; expected \(oneOf(usages))")
     }
-}
-
-/// `kind[:argument]`; the argument may itself contain colons.
-private func splitSource(_ spec: String) -> (kind: Substring, argument: String?) {
-    guard let colon = spec.firstIndex(of: ":") else { return (spec[...], nil) }
-    return (spec[..<colon], String(spec[spec.index(after: colon)...]))
 }

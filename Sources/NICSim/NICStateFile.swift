@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import RSSRecords
 import ToolSupport
 
@@ -90,7 +87,7 @@ public struct NICStateFile: Sendable {
 
 extension NICStateFileError {
     init(_ failure: DurableFile.Failure) {
-        self.init(path: failure.path, "\(failure.what): \(String(cString: strerror(failure.errno)))")
+        self.init(path: failure.path, failure.reason)
     }
 }
 

@@ -45,9 +45,7 @@ struct TrafficProfile: Sendable {
     /// Largest over smallest background flow rate, such that the largest flow is `largestFlow`
     /// cores when the smallest and all others follow the law around the mean flow's share.
     func rateSpread(queues: Int) -> Double {
-        let meanFlowCores = utilisation * Double(queues) - elephantCoresPerQueue * Double(queues)
-            - (hotFlow ?? 0) * utilisation
-        let perFlow = max(meanFlowCores, 0) / Double(flowsPerQueue * queues)
+        let perFlow = backgroundCores(queues: queues) / Double(flowsPerQueue * queues)
         let wanted = largestFlow / max(perFlow, .leastNonzeroMagnitude)
         // ceiling / mean grows with the ceiling, so bisection finds the one that fits.
         var low = 1.0, high = 1e9
@@ -56,6 +54,12 @@ struct TrafficProfile: Sendable {
             if middle / boundedParetoMean(alpha: paretoAlpha, ceiling: middle) < wanted { low = middle } else { high = middle }
         }
         return max(low, 1.0001)
+    }
+
+    /// Cores of load left to the background flows once elephants and the hot flow have theirs.
+    func backgroundCores(queues: Int) -> Double {
+        let queues = Double(queues)
+        return max(0, utilisation * queues - elephantCoresPerQueue * queues - (hotFlow ?? 0) * utilisation)
     }
 
     var elephantCoresPerQueue: Double {
@@ -128,14 +132,14 @@ struct FlowPopulation: TrafficScenario {
         }
 
         let daily = profile.dailyFactor(at: start + interval / 2)
-        let queues = Double(settings.queues)
-        let hotCores = (profile.hotFlow ?? 0) * profile.utilisation
-        let backgroundCores = max(0, profile.utilisation * queues - profile.elephantCoresPerQueue * queues - hotCores)
+        let backgroundCores = profile.backgroundCores(queues: settings.queues)
         let backgroundScale = backgroundCores * corePacketRate * interval / max(backgroundWork, .leastNonzeroMagnitude)
         let correlation = exp(-interval / profile.fluctuationTime)
         let innovation = profile.fluctuation * (1 - correlation * correlation).squareRoot()
         let bias = profile.fluctuation * profile.fluctuation / 2
         let onOff = profile.onOff
+        // On/off flows send faster while on, so that their mean rate is kept.
+        let burst = onOff.map { ($0.on + $0.off) / $0.on } ?? 1
 
         var activity: [FlowActivity] = []
         activity.reserveCapacity(flows.count)
@@ -148,7 +152,6 @@ struct FlowPopulation: TrafficScenario {
             }
             flows[index] = flow
             guard flow.sending else { continue }
-            let burst = onOff.map { ($0.on + $0.off) / $0.on } ?? 1
             let scale = flow.kind == .background ? backgroundScale : 1
             let present = min(clock, flow.departure) - max(start, flow.arrival)
             let mean = flow.rate * scale * daily * burst * exp(flow.wander - bias) * present

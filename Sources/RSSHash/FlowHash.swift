@@ -26,10 +26,6 @@ public struct HashFields: OptionSet, Sendable, Hashable {
 
     static let letters: [(Character, HashFields)] = [
         ("s", .sourceAddress), ("d", .destinationAddress), ("f", .sourcePort), ("n", .destinationPort)]
-
-    public var letterString: String {
-        String(HashFields.letters.filter { contains($0.1) }.map(\.0))
-    }
 }
 
 public struct HashConfigurationError: Error, CustomStringConvertible, Equatable {

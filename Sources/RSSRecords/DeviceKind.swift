@@ -16,6 +16,13 @@ public struct DeviceKind<Context, Made>: Sendable {
     }
 }
 
+/// `kind[:argument]` split at the first colon, as sources and targets are named; the argument
+/// may itself contain colons, and is nil when there is no colon.
+public func splitKind(_ text: String) -> (kind: Substring, argument: String?) {
+    guard let colon = text.firstIndex(of: ":") else { return (text[...], nil) }
+    return (text[..<colon], String(text[text.index(after: colon)...]))
+}
+
 /// "a, b or c": the forms a string may take, for a message.
 public func oneOf(_ forms: [String]) -> String {
     guard let last = forms.last else { return "" }

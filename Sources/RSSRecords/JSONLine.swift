@@ -47,7 +47,6 @@ public struct JSONLine {
         }
     }
 
-    public mutating func optionalField(_ name: StaticString, _ value: Int?) { if let value { field(name, value) } }
     public mutating func optionalField(_ name: StaticString, _ value: Double?) { if let value { field(name, value) } }
     public mutating func optionalField(_ name: StaticString, _ value: String?) { if let value { field(name, value) } }
     public mutating func optionalField(_ name: StaticString, _ value: [Int]?) { if let value { field(name, value) } }

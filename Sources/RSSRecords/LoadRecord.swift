@@ -34,8 +34,6 @@ public struct LoadRecord: Sendable, Equatable {
         self.cpus = cpus
     }
 
-    public var tableSize: Int { reta.count }
-
     public func jsonLine() -> [UInt8] {
         var line = JSONLine(capacity: 64 + reta.count * 12)
         line.field("type", "load")

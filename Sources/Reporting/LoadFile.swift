@@ -21,15 +21,10 @@ public func readLoadRecords(_ path: String, _ body: (Int, LoadRecord) -> Void) t
     var epoch = 0
     do {
         while let line = try reader.next() {
-            switch line {
-            case .tooLong(let number):
-                throw RecordError(line: number, "is longer than \(RecordContract.defaultMaxLineBytes) bytes")
-            case .text(let text, let number):
-                guard text.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0d }) else { continue }
-                guard !isPlan(text) else { continue }
-                body(epoch, try LoadRecord(jsonLine: text, lineNumber: number))
-                epoch += 1
-            }
+            guard let record = try line.recordText(maxLineBytes: RecordContract.defaultMaxLineBytes),
+                  !isPlan(record.text) else { continue }
+            body(epoch, try LoadRecord(jsonLine: record.text, lineNumber: record.number))
+            epoch += 1
         }
     } catch let error as RecordError {
         throw LoadFileError(path: path, reason: error.description)

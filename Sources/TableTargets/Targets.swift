@@ -20,13 +20,13 @@ public struct TargetOptions: Sendable {
 /// The target a device string names, one case per kind of device.
 public func tableTarget(device: String, options: TargetOptions = TargetOptions()) throws(TargetError)
     -> any TableTarget {
-    let (kind, argument) = splitDevice(device)
+    let (kind, argument) = splitKind(device)
     switch kind {
-    case "file" where !argument.isEmpty:
+    case "file" where argument?.isEmpty == false:
         guard options.context == 0 else { throw TargetError("\(device): --context applies to ethtool: targets") }
-        return FileTarget(path: argument)
-    case "ethtool" where !argument.isEmpty:
-        return EthtoolTarget(interface: argument, context: options.context)
+        return FileTarget(path: argument!)
+    case "ethtool" where argument?.isEmpty == false:
+        return EthtoolTarget(interface: argument!, context: options.context)
     default:
         if let extra = options.extraKinds.first(where: { $0.name == kind }) {
             do { return try extra.make(device, options) } catch let error as TargetError {
@@ -37,10 +37,4 @@ public func tableTarget(device: String, options: TargetOptions = TargetOptions()
         }
         throw TargetError("unknown target \"\(device)\"; expected \(oneOf(["file:PATH", "ethtool:IFACE"] + options.extraKinds.map(\.usage)))")
     }
-}
-
-/// `kind:argument`; the argument may itself contain colons.
-private func splitDevice(_ device: String) -> (kind: Substring, argument: String) {
-    guard let colon = device.firstIndex(of: ":") else { return (device[...], "") }
-    return (device[..<colon], String(device[device.index(after: colon)...]))
 }

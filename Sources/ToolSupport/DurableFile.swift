@@ -12,7 +12,9 @@ public struct DurableFile: Sendable {
         public let what: String
         public let errno: Int32
 
-        public var description: String { "\(path): \(what): \(String(cString: strerror(errno)))" }
+        /// What failed and the C library's reason, without the path.
+        public var reason: String { "\(what): \(String(cString: strerror(errno)))" }
+        public var description: String { "\(path): \(reason)" }
     }
 
     public let path: String
@@ -73,8 +75,7 @@ public struct DurableFile: Sendable {
 
     /// A new file beside `path` holding `contents`, on disk before anyone can see it.
     private func writeTemporary(_ contents: [UInt8]) throws(Failure) -> String {
-        let base = path.split(separator: "/").last.map(String.init) ?? path
-        let temporary = "\(directory)/.\(base).\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
+        let temporary = "\(directory)/.\(fileName(of: path)).\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw failure("cannot create a temporary file in \(directory)") }
         var written = 0

@@ -83,6 +83,23 @@ public struct LineReader {
     }
 }
 
+extension LineReader.Line {
+    /// The line as a record's text with its number, as every reader of records takes lines: nil
+    /// for a blank line, which the contract ignores; a `RecordError` for a line over the limit.
+    public func recordText(maxLineBytes: Int) throws(RecordError) -> (text: ArraySlice<UInt8>, number: Int)? {
+        switch self {
+        case .tooLong(let number):
+            throw RecordError(line: number, "is longer than \(maxLineBytes) bytes")
+        case .text(let text, let number):
+            return text.contains(where: { !isBlank($0) }) ? (text, number) : nil
+        }
+    }
+}
+
+private func isBlank(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x09 || byte == 0x0d
+}
+
 /// A failed system call, with the C library's message.
 public struct SystemError: Error, CustomStringConvertible {
     public let operation: String

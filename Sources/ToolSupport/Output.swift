@@ -43,10 +43,12 @@ public enum RecordOutput {
 }
 
 /// The tool's name as invoked, for the `tool: message` prefix of diagnostics.
-public let toolName: String = {
-    let path = CommandLine.arguments.first ?? "rsspp"
-    return path.split(separator: "/").last.map(String.init) ?? path
-}()
+public let toolName = fileName(of: CommandLine.arguments.first ?? "rsspp")
+
+/// The last component of `path`: what follows its last slash.
+public func fileName(of path: String) -> String {
+    path.split(separator: "/").last.map(String.init) ?? path
+}
 
 /// One diagnostic line on stderr, prefixed with the tool's name.
 public func diagnose(_ message: String) {

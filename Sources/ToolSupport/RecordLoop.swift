@@ -31,13 +31,8 @@ public struct RecordLoop {
         do {
             while let line = try reader.next() {
                 do {
-                    switch line {
-                    case .tooLong(let number):
-                        throw RecordError(line: number, "is longer than \(maxLineBytes) bytes")
-                    case .text(let text, let number):
-                        guard text.contains(where: { !isWhitespace($0) }) else { continue }
-                        try handle(text, number)
-                    }
+                    guard let record = try line.recordText(maxLineBytes: maxLineBytes) else { continue }
+                    try handle(record.text, record.number)
                 } catch let error as RecordError {
                     diagnose(error.description)
                     if !skipInvalid { return ExitStatus.dataError }
@@ -52,8 +47,4 @@ public struct RecordLoop {
         }
         return 0
     }
-}
-
-private func isWhitespace(_ byte: UInt8) -> Bool {
-    byte == 0x20 || byte == 0x09 || byte == 0x0d
 }

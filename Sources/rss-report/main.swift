@@ -48,7 +48,7 @@ struct RSSReport: ParsableCommand {
 
     /// A column heading: the file's name without its folder and `.jsonl`.
     private func runName(_ path: String) -> String {
-        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let name = fileName(of: path)
         return name.hasSuffix(".jsonl") ? String(name.dropLast(6)) : name
     }
 }
