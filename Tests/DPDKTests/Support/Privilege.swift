@@ -16,22 +16,6 @@ enum Privilege {
 @Suite(.serialized, .enabled(if: Privilege.runsDPDK, Privilege.reason))
 enum DPDKPath {}
 
-/// Polls `condition` every 20 ms for up to `seconds`; true once it holds.
-func waitUntil(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-    let deadline = monotonicSeconds() + seconds
-    while monotonicSeconds() < deadline {
-        if try condition() { return true }
-        usleep(20_000)
-    }
-    return try condition()
-}
-
-func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-}
-
 /// The CPUs this process may run on, as EAL's `--lcores` wants them (`0-1`, `0,2-3`).
 func allowedCPUs() throws -> String {
     let status = String(decoding: try readFile("/proc/self/status"), as: UTF8.self)
