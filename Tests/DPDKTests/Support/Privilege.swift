@@ -24,10 +24,3 @@ func allowedCPUs() throws -> String {
     }
     return String(line.dropFirst("Cpus_allowed_list:".count)).trimmingWhitespace()
 }
-
-/// Removes `path` and everything under it, for /var/run/dpdk/PREFIX.
-func removeTree(_ path: String) {
-    guard let pid = try? spawn(["/bin/rm", "-rf", "--one-file-system", path], stdout: "/dev/null",
-                               stderr: "/dev/null") else { return }
-    _ = exitStatus(waitingFor: pid)
-}
