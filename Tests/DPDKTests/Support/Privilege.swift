@@ -5,15 +5,14 @@ import Testing
 import TestSupport
 
 /// DPDK's multi-process tests need root: hugepages, a hugetlbfs mount, /var/run/dpdk. They run
-/// as root, and always under CI=true, where a missing privilege must fail them, not skip them.
+/// when the other privileged tests do (`privilegedTestsRun`), always under CI=true.
 enum Privilege {
-    static let runsDPDK = getuid() == 0 || getenv("CI").map { String(cString: $0) } == "true"
     static let reason: Comment = "DPDK tests need root (hugepages, hugetlbfs, /var/run/dpdk); run as root or with CI=true"
 }
 
 /// The DPDK path end to end: each test starts a primary and its secondaries, so they run one
 /// at a time, sparing the shared cores and keeping timings honest.
-@Suite(.serialized, .enabled(if: Privilege.runsDPDK, Privilege.reason))
+@Suite(.serialized, .enabled(if: privilegedTestsRun, Privilege.reason))
 enum DPDKPath {}
 
 /// The CPUs this process may run on, as EAL's `--lcores` wants them (`0-1`, `0,2-3`).
