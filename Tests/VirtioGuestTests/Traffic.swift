@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CNetNamespace
 import RSSHash
 import TestSupport
 
@@ -57,10 +56,7 @@ final class FrameSender {
     private let socket: Int32
 
     init(interface: String, in namespace: NetworkNamespace) throws {
-        socket = rsspp_packet_socket_in("/run/netns/\(namespace.name)", interface)
-        guard socket >= 0 else {
-            throw TestFailure("AF_PACKET socket on \(interface): \(String(cString: strerror(-socket)))")
-        }
+        socket = try namespace.packetSocket(on: interface)
     }
 
     deinit { close(socket) }
