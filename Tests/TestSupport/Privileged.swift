@@ -62,7 +62,7 @@ extension NetworkNamespace {
 
     /// A raw packet socket on `interface` in the namespace, for writing frames into it; it
     /// stays bound there while the calling thread comes back.
-    public func packetSocket(on interface: String) throws -> Int32 {
+    func packetSocket(on interface: String) throws -> Int32 {
         let fd = try enter { rsspp_packet_socket(interface) }
         guard fd >= 0 else {
             throw TestFailure("packet socket on \(interface) in \(name): \(String(cString: strerror(-fd)))")

@@ -51,27 +51,6 @@ struct Traffic {
     }
 }
 
-/// Raw Ethernet frames written into the host side of the guest's tap.
-final class FrameSender {
-    private let socket: Int32
-
-    init(interface: String, in namespace: NetworkNamespace) throws {
-        socket = try namespace.packetSocket(on: interface)
-    }
-
-    deinit { close(socket) }
-
-    /// Sends `frames` in bursts with pauses, slow enough for the TCG guest to take every one:
-    /// a tap queue that fills drops frames, and the counts must be exact.
-    func send(_ frames: [[UInt8]], burst: Int = 32, pause: Double = 0.005) throws {
-        for (index, frame) in frames.enumerated() {
-            let sent = frame.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, 0) }
-            guard sent == frame.count else { throw TestFailure("send: \(String(cString: strerror(errno)))") }
-            if index % burst == burst - 1 { usleep(useconds_t(pause * 1e6)) }
-        }
-    }
-}
-
 /// A small seeded generator (SplitMix64), so that a failing run can be repeated exactly.
 struct SplitMix {
     private var state: UInt64

@@ -67,12 +67,6 @@ final class VethFixture {
 
     /// Sends `frames` from the peer, pausing now and then so that no veth ring overflows.
     func send(_ frames: [[UInt8]]) throws {
-        let socket = try namespace.packetSocket(on: peer)
-        defer { close(socket) }
-        for (index, frame) in frames.enumerated() {
-            let sent = frame.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, 0) }
-            guard sent == frame.count else { throw TestFailure("send on \(peer): \(String(cString: strerror(errno)))") }
-            if index % 32 == 31 { usleep(500) }
-        }
+        try FrameSender(interface: peer, in: namespace).send(frames, burst: 32, pause: 0.000_5)
     }
 }
