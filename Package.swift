@@ -114,7 +114,7 @@ let package = Package(
         .testTarget(name: "VirtioGuestTests", dependencies: ["RSSHash", "RSSRecords", "TestSupport"]),
         // Temporary directories, a shell runner, capture files and Microsoft's RSS verification
         // vectors for the tests above.
-        .target(name: "TestSupport", dependencies: ["NICSim", "RSSHash", "CNetNamespace"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["NICSim", "RSSHash", "RSSRecords", "CNetNamespace"], path: "Tests/TestSupport"),
         // The XDP counter through BPF_PROG_TEST_RUN and on veth in a network namespace.
         .testTarget(name: "XDPCountingTests", dependencies: ["XDPCounting", "Ethtool", "RSSHash", "CBPF", "TestSupport"]),
         // Packet sockets and setns for TestSupport's network namespaces.

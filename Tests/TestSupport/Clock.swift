@@ -1,13 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import RSSRecords
 
 /// Seconds on the monotonic clock, for deadlines that wall-clock steps must not move.
-public func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-}
+public func monotonicSeconds() -> Double { Double(monotonicNanoseconds()) / 1e9 }
 
 /// Polls `condition` every 20 ms for up to `seconds`; true once it holds.
 public func waitUntil(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
