@@ -42,7 +42,7 @@ public struct DPDKLoadSource: LoadSource {
             throw SourceError(.unavailable, "\(table.device): the rsspp block counts \(buckets) buckets, but the table in force has \(reta.reta.count) entries")
         }
         let record = LoadRecord(
-            time: unixTime(), interval: current.time - previous.time, device: table.device.description,
+            time: unixTime(), interval: Double(current.nanoseconds - previous.nanoseconds) / 1e9, device: table.device.description,
             source: table.device.description, queues: reta.queues, reta: reta.reta,
             packets: difference(current.packets, previous.packets),
             bytes: difference(current.bytes, previous.bytes),
@@ -65,10 +65,10 @@ public struct DPDKLoadSource: LoadSource {
     }
 }
 
-/// One read of every counter of a block, and when it was taken (monotonic seconds).
+/// One read of every counter of a block, and when it was taken (monotonic nanoseconds).
 struct Counters {
     var packets, bytes, busy, idle: [UInt64]
-    var time: Double
+    var nanoseconds: UInt64
 
     init(_ block: UnsafeMutablePointer<rsspp_block>) {
         let buckets = Int(block.pointee.table_size), queues = Int(block.pointee.queues)
@@ -77,17 +77,11 @@ struct Counters {
         busy = Array(repeating: 0, count: queues)
         idle = Array(repeating: 0, count: queues)
         rsspp_block_read(block, &packets, &bytes, &busy, &idle)
-        time = monotonicTime()
+        nanoseconds = monotonicNanoseconds()
     }
 }
 
 /// Counters only grow; wrapping subtraction also survives a 64-bit wrap.
 private func difference(_ current: [UInt64], _ previous: [UInt64]) -> [Int] {
     zip(current, previous).map { Int(truncatingIfNeeded: $0 &- $1) }
-}
-
-func monotonicTime() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }

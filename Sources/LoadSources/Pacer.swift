@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import RSSRecords
 
 /// SIGINT and SIGTERM held pending instead of killing the process, so that a counter stops
 /// between two records rather than in the middle of writing one.
@@ -61,10 +62,4 @@ public struct Pacer: Sendable {
         while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &time, nil) == EINTR {}
         return true
     }
-}
-
-func monotonicNanoseconds() -> UInt64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import RSSRecords
 
 /// Turns load records into plan records with one algorithm: keeps its history across records,
@@ -36,10 +33,4 @@ public struct PlanningSession<Algorithm: Balancer> {
             imbalanceAfter: imbalance(assignment.predictedLoad, over: assignment.active),
             solveMicroseconds: solveMicroseconds)
     }
-}
-
-public func monotonicNanoseconds() -> UInt64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }

@@ -53,12 +53,12 @@ public enum CounterBenchmarks {
         var samples: [Double] = []
         var written = 0
         for _ in 0..<iterations {
-            let start = monotonicNow()
+            let start = monotonicNanoseconds()
             let now = try CounterReading(program)
             let record = now.record(since: previous, interface: "bench0", reta: table, queues: 16,
                                     cpus: Array(0..<16))
             written += record.jsonLine().count
-            samples.append(Double(monotonicNow() - start) / 1000)
+            samples.append(Double(monotonicNanoseconds() - start) / 1000)
             previous = now
         }
         precondition(written > 0)

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import RSSRecords
 
 /// The counters and CPU times at one instant; two of them make an interval's load record.
@@ -24,7 +21,7 @@ struct CounterReading {
 
     init(_ program: CounterProgram) throws {
         self.init(buckets: try program.readBuckets(), queues: try program.readQueues(), cpu: CPUTimes.read(),
-                  nanoseconds: monotonicNow())
+                  nanoseconds: monotonicNanoseconds())
     }
 
     /// The load record of the interval from `earlier` to this reading.
@@ -35,10 +32,4 @@ struct CounterReading {
                           packets: packets, bytes: bytes, load: cpus?.map { cpu.busyFraction(of: $0, since: earlier.cpu) },
                           cpus: cpus)
     }
-}
-
-func monotonicNow() -> UInt64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }

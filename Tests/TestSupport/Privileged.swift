@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CNetNamespace
 
 /// Whether tests that need root (network namespaces, veth, taps, QEMU) run. They always run
 /// under CI (`CI=true`), so there a missing privilege fails them instead of skipping them.
@@ -52,18 +53,20 @@ extension NetworkNamespace {
         let original = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
         let namespace = open("/run/netns/\(name)", O_RDONLY | O_CLOEXEC)
         defer { close(original); close(namespace) }
-        guard original >= 0, namespace >= 0, setns(namespace, cloneNewNet) == 0 else {
+        guard original >= 0, namespace >= 0, rsspp_enter_network_namespace(namespace) == 0 else {
             throw TestFailure("entering network namespace \(name): \(String(cString: strerror(errno)))")
         }
-        defer { precondition(setns(original, cloneNewNet) == 0, "cannot leave network namespace \(name)") }
+        defer { precondition(rsspp_enter_network_namespace(original) == 0, "cannot leave network namespace \(name)") }
         return try body()
     }
+
+    /// A raw packet socket on `interface` in the namespace, for writing frames into it; it
+    /// stays bound there while the calling thread comes back.
+    func packetSocket(on interface: String) throws -> Int32 {
+        let fd = try enter { rsspp_packet_socket(interface) }
+        guard fd >= 0 else {
+            throw TestFailure("packet socket on \(interface) in \(name): \(String(cString: strerror(-fd)))")
+        }
+        return fd
+    }
 }
-
-/// setns(2): glibc declares it only under _GNU_SOURCE, which Swift's Glibc module leaves out.
-private let setns: @convention(c) (Int32, Int32) -> Int32 = {
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "setns") else { fatalError("no setns in libc") }
-    return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
-}()
-
-private let cloneNewNet: Int32 = 0x4000_0000

@@ -37,7 +37,8 @@ private func listDirectory(_ path: String) -> [String] {
     return names.sorted()
 }
 
-private func removeTree(_ path: String) {
+/// Removes `path` and everything under it; symbolic links are removed, never followed.
+public func removeTree(_ path: String) {
     for name in listDirectory(path) {
         let child = path + "/" + name
         if unlink(child) != 0 && errno == EISDIR { removeTree(child) }

@@ -159,9 +159,3 @@ private func spawn(_ arguments: [String], stderr: String) throws -> (pid_t, Int3
     }
     return (pid, input[1], output[0])
 }
-
-func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-}

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CNetNamespace
 import RSSHash
 import TestSupport
 
@@ -49,30 +48,6 @@ struct Traffic {
             order.swapAt(index, Int(generator.next() % UInt64(index + 1)))
         }
         return order.map { frames[$0] }
-    }
-}
-
-/// Raw Ethernet frames written into the host side of the guest's tap.
-final class FrameSender {
-    private let socket: Int32
-
-    init(interface: String, in namespace: NetworkNamespace) throws {
-        socket = rsspp_packet_socket_in("/run/netns/\(namespace.name)", interface)
-        guard socket >= 0 else {
-            throw TestFailure("AF_PACKET socket on \(interface): \(String(cString: strerror(-socket)))")
-        }
-    }
-
-    deinit { close(socket) }
-
-    /// Sends `frames` in bursts with pauses, slow enough for the TCG guest to take every one:
-    /// a tap queue that fills drops frames, and the counts must be exact.
-    func send(_ frames: [[UInt8]], burst: Int = 32, pause: Double = 0.005) throws {
-        for (index, frame) in frames.enumerated() {
-            let sent = frame.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, 0) }
-            guard sent == frame.count else { throw TestFailure("send: \(String(cString: strerror(errno)))") }
-            if index % burst == burst - 1 { usleep(useconds_t(pause * 1e6)) }
-        }
     }
 }
 

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CNetNamespace
 import TestSupport
 
 /// A veth pair with `queues` rx/tx queues: `local` in this namespace (where the counter
@@ -68,18 +67,6 @@ final class VethFixture {
 
     /// Sends `frames` from the peer, pausing now and then so that no veth ring overflows.
     func send(_ frames: [[UInt8]]) throws {
-        let socket = try packetSocket()
-        defer { close(socket) }
-        for (index, frame) in frames.enumerated() {
-            let sent = frame.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, 0) }
-            guard sent == frame.count else { throw TestFailure("send on \(peer): \(String(cString: strerror(errno)))") }
-            if index % 32 == 31 { usleep(500) }
-        }
-    }
-
-    private func packetSocket() throws -> Int32 {
-        let fd = rsspp_packet_socket_in("/run/netns/\(namespace.name)", peer)
-        guard fd >= 0 else { throw TestFailure("packet socket on \(peer) in \(namespace.name): \(String(cString: strerror(-fd)))") }
-        return fd
+        try FrameSender(interface: peer, in: namespace).send(frames, burst: 32, pause: 0.000_5)
     }
 }

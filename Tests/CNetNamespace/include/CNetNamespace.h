@@ -1,10 +1,13 @@
-/* For tests: a raw packet socket on an interface of another network namespace. */
+/* For tests: what Swift's Glibc module cannot spell (struct sockaddr_ll, and setns, which glibc
+ * declares only under _GNU_SOURCE). TestSupport's NetworkNamespace builds on these. */
 #ifndef CNETNAMESPACE_H
 #define CNETNAMESPACE_H
 
-/* An AF_PACKET socket bound to `interface` in the namespace at `namespace_path`
- * (/run/netns/NAME). The calling thread returns to its own namespace before this returns; the
- * socket stays in the other one. Returns the socket, or -errno. */
-int rsspp_packet_socket_in(const char *namespace_path, const char *interface);
+/* An AF_PACKET socket bound to `interface` in the calling thread's network namespace.
+ * Returns the socket, or -errno. */
+int rsspp_packet_socket(const char *interface);
+
+/* Moves the calling thread into the network namespace open at `fd`: setns(fd, CLONE_NEWNET). */
+int rsspp_enter_network_namespace(int fd);
 
 #endif

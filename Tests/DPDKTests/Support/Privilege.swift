@@ -5,32 +5,15 @@ import Testing
 import TestSupport
 
 /// DPDK's multi-process tests need root: hugepages, a hugetlbfs mount, /var/run/dpdk. They run
-/// as root, and always under CI=true, where a missing privilege must fail them, not skip them.
+/// when the other privileged tests do (`privilegedTestsRun`), always under CI=true.
 enum Privilege {
-    static let runsDPDK = getuid() == 0 || getenv("CI").map { String(cString: $0) } == "true"
     static let reason: Comment = "DPDK tests need root (hugepages, hugetlbfs, /var/run/dpdk); run as root or with CI=true"
 }
 
 /// The DPDK path end to end: each test starts a primary and its secondaries, so they run one
 /// at a time, sparing the shared cores and keeping timings honest.
-@Suite(.serialized, .enabled(if: Privilege.runsDPDK, Privilege.reason))
+@Suite(.serialized, .enabled(if: privilegedTestsRun, Privilege.reason))
 enum DPDKPath {}
-
-/// Polls `condition` every 20 ms for up to `seconds`; true once it holds.
-func waitUntil(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-    let deadline = monotonicSeconds() + seconds
-    while monotonicSeconds() < deadline {
-        if try condition() { return true }
-        usleep(20_000)
-    }
-    return try condition()
-}
-
-func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-}
 
 /// The CPUs this process may run on, as EAL's `--lcores` wants them (`0-1`, `0,2-3`).
 func allowedCPUs() throws -> String {
@@ -39,11 +22,4 @@ func allowedCPUs() throws -> String {
         throw TestFailure("/proc/self/status has no Cpus_allowed_list")
     }
     return String(line.dropFirst("Cpus_allowed_list:".count)).trimmingWhitespace()
-}
-
-/// Removes `path` and everything under it, for /var/run/dpdk/PREFIX.
-func removeTree(_ path: String) {
-    guard let pid = try? spawn(["/bin/rm", "-rf", "--one-file-system", path], stdout: "/dev/null",
-                               stderr: "/dev/null") else { return }
-    _ = exitStatus(waitingFor: pid)
 }
