@@ -14,7 +14,8 @@ struct RSSCount: ParsableCommand {
         abstract: "Count packets per RSS bucket and load per queue (simulated NIC, capture, a Linux NIC through XDP, a DPDK application); one load record per epoch.",
         discussion: "Scenarios of sim (default \(Scenarios.defaultName)):\n"
             + Scenarios.all.map { "  \($0.name): \($0.summary) (\($0.queues) queues, \($0.tableSize)-entry table)" }
-                .joined(separator: "\n"))
+                .joined(separator: "\n"),
+        version: rssppVersion)
 
     @Argument(help: "sim[:SCENARIO] (synthetic traffic), pcap:FILE (a pcap or pcapng capture), xdp:IFACE (a Linux interface, counted by XDP) or dpdk:PORT[@FILE_PREFIX] (a DPDK application counting with librsspp_dpdk).")
     var source = "sim"
