@@ -52,6 +52,29 @@ struct XDPLifecycleTests {
         #expect(try AttachedXDP.on(veth.local) == foreign, "the other program stays, untouched")
     }
 
+    @Test func withoutPrivilegesTheFirstMessageNamesThem() throws {
+        let veth = try VethFixture(queues: 4)
+        let directory = try TemporaryDirectory(area: "xdp")
+        // Root with every capability dropped, as an unprivileged user would run it.
+        let run = try shell("setpriv --bounding-set=-all --inh-caps=-all rss-count \(Self.counting(veth)) --epochs 1",
+                            in: directory)
+        #expect(run.status == 69)
+        let first = run.stderr.split(separator: "\n").first ?? ""
+        #expect(first.contains("CAP_BPF") && first.contains("CAP_NET_ADMIN"), "\(run.stderr)")
+        #expect(try AttachedXDP.on(veth.local) == nil)
+    }
+
+    /// veth has no RSS table, so no RSS context 1: refused by number, never answered with context 0's.
+    @Test func aContextTheDeviceLacksIsRefused() throws {
+        let veth = try VethFixture(queues: 4)
+        let directory = try TemporaryDirectory(area: "xdp")
+        let run = try shell("rss-count \(Self.counting(veth)) --context 1 --epochs 1", in: directory)
+        #expect(run.status == 69)
+        #expect(run.stderr.contains("xdp:\(veth.local): reading RSS context 1"), "\(run.stderr)")
+        #expect(run.stdout.isEmpty)
+        #expect(try AttachedXDP.on(veth.local) == nil)
+    }
+
     /// `--pin` leaves the counter attached; later runs read it and leave it, whatever way they
     /// end; `--unpin` removes it with its pins.
     @Test func aPinnedCounterStaysUntilUnpinned() throws {
