@@ -42,7 +42,7 @@ public struct PinDirectory {
     /// The counter pinned here for `ifindex`, to read; nil when there is none. Leftovers of a
     /// counter that no longer counts (its interface went away, or the run that pinned it was
     /// killed while pinning) are removed.
-    func pinnedCounter(ifindex: UInt32, buckets: Int) throws(SourceError) -> CounterProgram? {
+    func pinnedCounter(ifindex: UInt32, buckets: Int) throws(SourceError) -> (program: CounterProgram, link: XDPLink)? {
         guard access(path, F_OK) == 0 else { return nil }
         let linkFD = bpf_obj_get(linkPath)
         guard linkFD >= 0 else {
@@ -50,7 +50,7 @@ public struct PinDirectory {
             try removeAll()
             return nil
         }
-        defer { close(linkFD) }
+        let link = XDPLink(pinned: linkFD, interface: interface)
         do {
             let attachedTo = try XDPLink.interfaceIndex(linkFD: linkFD)
             if attachedTo == 0 {
@@ -61,7 +61,7 @@ public struct PinDirectory {
                 throw BPFError("\(path) holds a counter attached to another interface (index \(attachedTo)); "
                                + "rss-count xdp:\(interface) --unpin removes it", errno: EEXIST)
             }
-            return try CounterProgram(pinnedAt: path, buckets: buckets)
+            return (try CounterProgram(pinnedAt: path, buckets: buckets), link)
         } catch {
             throw SourceError(.unavailable, "xdp:\(interface): \(error)")
         }

@@ -38,7 +38,21 @@ final class XDPLink {
         }
     }
 
+    /// Holds `fd`, a link an earlier run pinned.
+    init(pinned fd: Int32, interface: String) {
+        self.interface = interface
+        self.fd = fd
+    }
+
     deinit { close(fd) }
+
+    /// Whether the link is still attached to `ifindex`: an interface that went away, or
+    /// `--unpin`, detaches it while its maps live on.
+    func isAttached(to ifindex: UInt32) throws(SourceError) -> Bool {
+        do { return try Self.interfaceIndex(linkFD: fd) == ifindex } catch {
+            throw SourceError(.unavailable, "xdp:\(interface): \(error)")
+        }
+    }
 
     /// Swaps in `newFD` atomically; the kernel replaces the program only if `oldFD` is still the one attached.
     func replace(_ oldFD: Int32, with newFD: Int32) throws(SourceError) {
@@ -85,7 +99,7 @@ final class XDPLink {
         return XDPCounting.programName(fd: fd)
     }
 
-    /// The index of the interface the link `linkFD` is attached to; 0 once that interface is gone.
+    /// The index of the interface the link `linkFD` is attached to; 0 once detached.
     static func interfaceIndex(linkFD: Int32) throws -> UInt32 {
         try withZeroedStruct(bpf_link_info.self) { info in
             var length = UInt32(MemoryLayout<bpf_link_info>.stride)

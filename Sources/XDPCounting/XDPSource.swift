@@ -42,9 +42,10 @@ public final class XDPSource: LoadSource {
     private let hashChoice: XDPOptions.Hash
     private let context: UInt32
     private var program: CounterProgram
-    /// The link this run attached; nil when it reads a counter an earlier run pinned, which it
-    /// never detaches nor changes.
-    private let link: XDPLink?
+    private let link: XDPLink
+    /// Whether this run attached the counter; one an earlier run pinned is only read, never
+    /// detached nor changed.
+    private let attachedHere: Bool
     private let cpusGiven: [Int]?
     private let interval: Double
     private let epochs: Int?
@@ -98,8 +99,9 @@ public final class XDPSource: LoadSource {
 
         let pinned = PinDirectory(interface: interface)
         if let counter = try pinned.pinnedCounter(ifindex: ifindex, buckets: tableSize) {
-            program = counter
-            link = nil
+            program = counter.program
+            link = counter.link
+            attachedHere = false
             pins = nil
             pacer = Pacer(realTime: true, stopSignals: stopSignals)
             previous = CounterReading.none
@@ -128,6 +130,7 @@ public final class XDPSource: LoadSource {
         program = chosen
         let link = try XDPLink(programFD: chosen.programFD, interface: interface, ifindex: ifindex, generic: xdp.generic)
         self.link = link
+        attachedHere = true
         pins = xdp.pin ? pinned : nil
         try pins?.pin(chosen, link: link)
         if nominalTable {
@@ -143,8 +146,8 @@ public final class XDPSource: LoadSource {
     /// Detaches the counter this run attached, unless it pinned it; a pinned counter stays.
     /// The source yields no more records.
     public func stop() throws(SourceError) {
-        guard pins == nil else { return }
-        try link?.detach()
+        guard attachedHere, pins == nil else { return }
+        try link.detach()
     }
 
     public func next() throws -> LoadRecord? {
@@ -164,6 +167,9 @@ public final class XDPSource: LoadSource {
     // MARK: one interval
 
     private func read() throws(SourceError) -> CounterReading {
+        guard try link.isAttached(to: ifindex) else {
+            throw SourceError(.unavailable, "xdp:\(interface): the counter was detached (--unpin, or the interface went away)")
+        }
         do { return try CounterReading(program) } catch { throw SourceError(.unavailable, "xdp:\(interface): \(error)") }
     }
 
@@ -249,7 +255,7 @@ public final class XDPSource: LoadSource {
     /// the software hash (atomically) and start the interval again.
     private func switchedToSoftHash() throws(SourceError) -> Bool {
         guard program.kind == .rxHash, (try? program.rxHashUnsupported()) == true else { return false }
-        guard let link else {
+        guard attachedHere else {
             throw SourceError(.unavailable, "xdp:\(interface): the pinned counter hashes with the rx-hash kfunc, which "
                               + "driver \(driver?.driver ?? "unknown") does not implement; remove it (rss-count "
                               + "xdp:\(interface) --unpin) and pin one with --hash soft")

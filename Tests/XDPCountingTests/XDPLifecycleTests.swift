@@ -93,12 +93,16 @@ struct XDPLifecycleTests {
             #expect(try AttachedXDP.on(veth.local) == pinned, "a reader of the pinned counter leaves it attached")
 
             let signalled = try BackgroundCount(Self.counting(veth))
-            _ = try signalled.waitUntilAttached(to: veth.local)
+            try signalled.waitForRecord()
             _ = signalled.end(with: SIGTERM)
             #expect(try AttachedXDP.on(veth.local) == pinned, "nor does a reader that is stopped")
 
+            let reading = try BackgroundCount(Self.counting(veth))
+            try reading.waitForRecord()
             let unpin = try shell("rss-count xdp:\(veth.local) --unpin", in: directory)
             #expect(unpin.status == 0, "\(unpin.stderr)")
+            #expect(reading.waitForEnd() == 69, "a reader of a counter unpinned under it stops")
+            #expect(reading.errors.contains("the counter was detached"), "\(reading.errors)")
             #expect(try AttachedXDP.on(veth.local) == nil, "--unpin detaches it")
             #expect(access(pins, F_OK) != 0, "--unpin removes the pins")
         }
@@ -125,20 +129,29 @@ final class BackgroundCount {
     func waitUntilAttached(to interface: String) throws -> AttachedXDP {
         for _ in 0..<400 {
             if let attached = try AttachedXDP.on(interface) { return attached }
-            var waitStatus: Int32 = 0
-            guard waitpid(pid, &waitStatus, WNOHANG) == 0 else {
-                status = 0
-                throw TestFailure("rss-count ended before attaching: \(errors)")
-            }
             usleep(25_000)
         }
         throw TestFailure("rss-count attached nothing to \(interface): \(errors)")
     }
 
+    /// Waits until it wrote its first record (polled).
+    func waitForRecord() throws {
+        for _ in 0..<400 {
+            if (try? readFile(directory.file("records")))?.contains(0x0a) == true { return }
+            usleep(25_000)
+        }
+        throw TestFailure("rss-count wrote no record: \(errors)")
+    }
+
     /// Sends `signal` and waits for the end; the exit status.
     func end(with signal: Int32) -> Int32 {
+        if status == nil { kill(pid, signal) }
+        return waitForEnd()
+    }
+
+    /// The exit status, once it ended by itself.
+    func waitForEnd() -> Int32 {
         if let status { return status }
-        kill(pid, signal)
         let ended = exitStatus(waitingFor: pid)
         status = ended
         return ended
