@@ -19,7 +19,7 @@ public struct PinDirectory {
     }
 
     /// Pins `program` and `link`, the link last: a run killed halfway leaves no pinned link, and
-    /// the next run removes the rest.
+    /// the next run removes the rest; a run that fails to pin removes what it pinned.
     func pin(_ program: CounterProgram, link: XDPLink) throws(SourceError) {
         do {
             try mountBPFFileSystem()
@@ -29,7 +29,9 @@ public struct PinDirectory {
             try program.pin(at: path)
             try check("pinning \(linkPath)", bpf_obj_pin(link.fd, linkPath))
         } catch {
-            throw SourceError(.unavailable, "--pin: \(error)")
+            var cleanup = ""
+            do { try removeAll() } catch { cleanup = "; removing what was pinned: \(error)" }
+            throw SourceError(.unavailable, "--pin: \(error)\(cleanup)")
         }
     }
 

@@ -43,8 +43,8 @@ public final class XDPSource: LoadSource {
     private let context: UInt32
     private var program: CounterProgram
     private let link: XDPLink
-    /// Whether this run attached the counter; one an earlier run pinned is only read, never
-    /// detached nor changed.
+    /// Whether this run attached the counter; one an earlier run pinned is only read (and its
+    /// software hash follows a key change), never detached nor replaced.
     private let attachedHere: Bool
     private let cpusGiven: [Int]?
     private let interval: Double

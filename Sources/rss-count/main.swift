@@ -76,7 +76,9 @@ struct RSSCount: ParsableCommand {
         if let key { _ = try parsedKey(key) }
         if let cpus, parseCPUList(cpus) == nil { throw ValidationError("--cpus \"\(cpus)\" is not a CPU list such as 0-3 or 0,2,4") }
         if context != 0 && !source.hasPrefix("xdp:") { throw ValidationError("--context applies to xdp: sources") }
-        if unpin && (!source.hasPrefix("xdp:") || pin) { throw ValidationError("--unpin takes xdp:IFACE and no --pin") }
+        if unpin && (!source.hasPrefix("xdp:") || source == "xdp:" || source.contains("/") || pin) {
+            throw ValidationError("--unpin takes an interface, as in xdp:eth0, and no --pin")
+        }
     }
 
     private func parsedKey(_ text: String) throws -> [UInt8] {
