@@ -127,20 +127,14 @@ struct VethCountCommandTests {
     @Test func rssCountEmitsEveryFrameSentInItsBucket() throws {
         #expect(toolExists("rss-count"), "rss-count must be built next to the tests")
         let veth = try VethFixture(queues: 4)
-        let directory = try TemporaryDirectory()
-        let started = try shell("""
-            rss-count xdp:\(veth.local) --hash soft --cpus 0-3 --interval 0.3 --epochs 6 > records 2> errors &
-            echo $!
-            """, in: directory)
-        let pid = try #require(Int32(started.stdout.trimmingWhitespace()))
-        defer { kill(pid, SIGTERM) }
-        for _ in 0..<100 where try AttachedXDP.on(veth.local) == nil { usleep(20_000) }
+        let counter = try BackgroundCount("xdp:\(veth.local) --hash soft --cpus 0-3 --interval 0.3 --epochs 6")
+        // After its first record, its first reading is taken: every frame sent from now on counts.
+        try counter.waitForRecord()
         try veth.send(VethCountingTests.traffic)
-        while kill(pid, 0) == 0 { usleep(50_000) }
+        #expect(counter.waitForEnd() == 0, "\(counter.errors)")
 
         #expect(try AttachedXDP.on(veth.local) == nil, "rss-count must detach when it ends")
-        let output = String(decoding: try readFile(directory.file("records")), as: UTF8.self)
-        let records = try output.split(separator: "\n").enumerated().map { line, text in
+        let records = try counter.records.split(separator: "\n").enumerated().map { line, text in
             try LoadRecord(jsonLine: Array(text.utf8), lineNumber: line + 1)
         }
         #expect(records.count == 6)
@@ -150,7 +144,6 @@ struct VethCountCommandTests {
         let hasher = RSSHasher()
         for frame in VethCountingTests.traffic { expected[frame.withUnsafeBytes { Int(hasher.hash(frame: $0)) % 128 }] += 1 }
         #expect(packets == expected)
-        let errors = String(decoding: try readFile(directory.file("errors")), as: UTF8.self)
-        #expect(errors.contains("no RSS table of its own"), "the nominal table is announced once: \(errors)")
+        #expect(counter.errors.contains("no RSS table of its own"), "the nominal table is announced once: \(counter.errors)")
     }
 }

@@ -124,6 +124,7 @@ final class BackgroundCount {
     deinit { _ = end(with: SIGKILL) }
 
     var errors: String { String(decoding: (try? readFile(directory.file("errors"))) ?? [], as: UTF8.self) }
+    var records: String { String(decoding: (try? readFile(directory.file("records"))) ?? [], as: UTF8.self) }
 
     /// The program once iproute2 shows one on `interface`: polled, as attaching takes a moment.
     func waitUntilAttached(to interface: String) throws -> AttachedXDP {
@@ -137,7 +138,7 @@ final class BackgroundCount {
     /// Waits until it wrote its first record (polled).
     func waitForRecord() throws {
         for _ in 0..<400 {
-            if (try? readFile(directory.file("records")))?.contains(0x0a) == true { return }
+            if records.contains("\n") { return }
             usleep(25_000)
         }
         throw TestFailure("rss-count wrote no record: \(errors)")
