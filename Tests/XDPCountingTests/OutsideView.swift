@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CBPF
 import RSSRecords
+import Synchronization
 import TestSupport
 
 /// An XDP program on an interface as iproute2 reports it (`ip -j link show`): what the tests
@@ -64,14 +65,19 @@ func attachForeignProgram(to interface: String) throws {
 
 let foreignProgramName = "not_rsspp"
 
-/// Runs `body` with the BPF file system mounted on /sys/fs/bpf, and leaves no pins of
-/// `interface` behind, nor a mount the test made, also when `body` fails.
+/// Runs `body`, which may have rss-count mount the BPF file system on /sys/fs/bpf and pin there,
+/// and leaves no pins of `interface` behind, nor a mount the test made, also when `body` fails.
+/// One such test at a time: another's unmount would take this one's pins.
 func withBPFFileSystem(removingPinsOf interface: String, _ body: () throws -> Void) throws {
-    let mountedBefore = (String(decoding: try readFile("/proc/self/mounts"), as: UTF8.self)).contains(" /sys/fs/bpf bpf ")
-    defer {
-        removeTree("/sys/fs/bpf/rsspp/\(interface)")
-        rmdir("/sys/fs/bpf/rsspp")
-        if !mountedBefore { umount("/sys/fs/bpf") }
+    try bpfFileSystemUse.withLock { _ in
+        let mountedBefore = (String(decoding: try readFile("/proc/self/mounts"), as: UTF8.self)).contains(" /sys/fs/bpf bpf ")
+        defer {
+            removeTree("/sys/fs/bpf/rsspp/\(interface)")
+            rmdir("/sys/fs/bpf/rsspp")
+            if !mountedBefore { umount("/sys/fs/bpf") }
+        }
+        try body()
     }
-    try body()
 }
+
+private let bpfFileSystemUse = Mutex(())
