@@ -222,7 +222,7 @@ public final class CounterProgram {
         var program = bpf_object__next_program(object, nil)
         while let current = program {
             let isSelected = String(cString: bpf_program__name(current)) == kind.rawValue
-            bpf_program__set_autoload(current, isSelected)
+            try check("bpf_program__set_autoload", bpf_program__set_autoload(current, isSelected))
             if isSelected { selected = current }
             program = bpf_object__next_program(object, current)
         }
