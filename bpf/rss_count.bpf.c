@@ -92,7 +92,7 @@ static __always_inline __u32 toeplitz(const __u8 *bytes, const int length, __u8 
 		__u64 entry = bytes[i];
 
 		asm("%[entry] <<= 2\n\t%[entry] += %[row]" : [entry] "+r"(entry) : [row] "r"(row));
-		hash ^= *(const __u32 *)(entry + i * 1024);
+		hash ^= *(const __u32 *)(entry + i * sizeof(state.toeplitz[0]));
 		asm volatile("" : "+r"(hash));
 	}
 	return hash;
