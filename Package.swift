@@ -117,7 +117,7 @@ let package = Package(
         // vectors for the tests above.
         .target(name: "TestSupport", dependencies: ["NICSim", "RSSHash", "RSSRecords", "CNetNamespace"], path: "Tests/TestSupport"),
         // The XDP counter through BPF_PROG_TEST_RUN and on veth in a network namespace.
-        .testTarget(name: "XDPCountingTests", dependencies: ["XDPCounting", "Ethtool", "RSSHash", "CBPF", "TestSupport"]),
+        .testTarget(name: "XDPCountingTests", dependencies: ["XDPCounting", "Ethtool", "NICSim", "RSSHash", "CBPF", "TestSupport"]),
         // Packet sockets and setns for TestSupport's network namespaces.
         .target(name: "CNetNamespace", path: "Tests/CNetNamespace"),
         // The DPDK library's hash and block, and the DPDK path end to end (root, hugepages).

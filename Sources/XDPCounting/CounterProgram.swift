@@ -64,6 +64,8 @@ public final class CounterProgram {
     public let bucketCount: Int
     public let programFD: Int32
     let bucketCounters: PerCPUCounters
+    /// The CPUs the per-CPU counters have a copy for (the kernel's possible CPUs).
+    package var cpuCount: Int { bucketCounters.cpus }
     let queueCounters: PerCPUCounters
     private let stateFD: Int32
     /// The libbpf object that loaded the program, or nil for one reopened from its pins.
