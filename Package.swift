@@ -99,7 +99,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "RSSRecordsTests", dependencies: ["RSSRecords"]),
-        .testTarget(name: "RSSHashTests", dependencies: ["RSSHash", "TestSupport"]),
+        .testTarget(name: "RSSHashTests", dependencies: ["NICSim", "RSSHash", "TestSupport"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "RSSRecords"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Planning", "RSSRecords"]),
