@@ -88,3 +88,42 @@ func lines(of text: String, maxLineBytes: Int = 1 << 20) throws -> [String] {
         #expect(status == 69)
     }
 }
+
+@Suite struct ReaderGoneTests {
+    /// A pipe's read and write ends.
+    func pipe() throws -> (read: Int32, write: Int32) {
+        var ends: [Int32] = [0, 0]
+        try #require(Glibc.pipe(&ends) == 0)
+        return (ends[0], ends[1])
+    }
+
+    @Test func aReaderEndsWhenTheWatchedOutputsReaderHasGoneEvenWithInputWaiting() throws {
+        let input = try pipe(), output = try pipe()
+        defer { [input.read, input.write, output.write].forEach { close($0) } }
+        _ = Array("a line\n".utf8).withUnsafeBytes { write(input.write, $0.baseAddress, $0.count) }
+        close(output.read)
+        var reader = LineReader(fd: input.read, endingWhenReaderOf: output.write)
+        #expect(try reader.next() == nil)
+        #expect(reader.outputClosed)
+    }
+
+    @Test func aReaderGoesOnWhileTheOutputIsRead() throws {
+        let input = try pipe(), output = try pipe()
+        defer { [input.read, output.read, output.write].forEach { close($0) } }
+        _ = Array("a line\n".utf8).withUnsafeBytes { write(input.write, $0.baseAddress, $0.count) }
+        close(input.write)
+        var reader = LineReader(fd: input.read, endingWhenReaderOf: output.write)
+        guard case .text(let text, 1) = try reader.next() else { Issue.record("no line"); return }
+        #expect(Array(text) == Array("a line".utf8))
+        #expect(try reader.next() == nil)
+        #expect(!reader.outputClosed)
+    }
+
+    @Test func readerGoneIsSeenWithoutWriting() throws {
+        let output = try pipe()
+        defer { close(output.write) }
+        #expect(!RecordOutput.readerGone(fd: output.write))
+        close(output.read)
+        #expect(RecordOutput.readerGone(fd: output.write))
+    }
+}
