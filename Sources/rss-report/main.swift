@@ -14,8 +14,8 @@ struct RSSReport: ParsableCommand {
     @Argument(help: "Files of load records, one run each (- for standard input).")
     var files: [String] = ["-"]
 
-    @Option(help: ArgumentHelp("Write every run's per-epoch load to FILE (- for standard output, instead of the summary), tab-separated, for plotting.",
-                               valueName: "FILE"))
+    @Option(help: ArgumentHelp("Also write every run's per-epoch load to <out>, tab-separated, for plotting (- for standard output, instead of the summary).",
+                               valueName: "out"))
     var series: String?
 
     mutating func run() throws {
