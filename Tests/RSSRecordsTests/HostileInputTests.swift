@@ -117,4 +117,12 @@ import Testing
         }
         #expect(failure.message == "integer out of range")
     }
+
+    /// Found by fuzzing: rss-apply trapped on a plan with a huge `queues`.
+    @Test func aPlanWithAHugeQueueCountIsRejected() throws {
+        let line = #"{"type":"plan","v":1,"queues":9223372036854775807,"reta":[0],"moves":[]}"#
+        let error = try #require(throws: RecordError.self) { try PlanRecord(jsonLine: Array(line.utf8), lineNumber: 2) }
+        #expect(error.line == 2 && error.field == "queues")
+    }
 }
+
