@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "RSSHash"),
         // The release number, in a C header so that C tools and the Swift tools print the same one.
         .target(name: "RssppVersion"),
+        // The project's one percentile (nearest rank), for reports and benchmarks.
+        .target(name: "Statistics"),
         // Line I/O, exit codes and signal handling shared by the command-line tools.
         .target(name: "ToolSupport", dependencies: ["RSSRecords", "RssppVersion"]),
         // The simulated NIC: its state file, traffic scenarios and cost model.
@@ -37,7 +39,7 @@ let package = Package(
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap",
                        providers: [.apt(["libpcap-dev"])]),
         // Where load records come from (rss-count).
-        .target(name: "LoadSources", dependencies: ["RSSRecords", "RSSHash", "NICSim", "CPcap"]),
+        .target(name: "LoadSources", dependencies: ["RSSRecords", "RSSHash", "NICSim", "CPcap", "ToolSupport"]),
         .systemLibrary(name: "CBPF", pkgConfig: "libbpf",
                        providers: [.apt(["libbpf-dev"])]),
         // Builds bpf/rss_count.bpf.c (clang -target bpf) and embeds the object in XDPCounting.
@@ -50,7 +52,7 @@ let package = Package(
         // Bucket -> queue assignment algorithms (rss-plan).
         .target(name: "Planning", dependencies: ["RSSRecords"]),
         // Planners replayed side by side on the scenarios (rss-bench).
-        .target(name: "Benchmarks", dependencies: ["Planning", "NICSim", "RSSHash", "RSSRecords"]),
+        .target(name: "Benchmarks", dependencies: ["Planning", "NICSim", "RSSHash", "RSSRecords", "Statistics"]),
         // The SIOCETHTOOL ioctl and the kernel's ethtool structs (a tiny C shim).
         .target(name: "CEthtool"),
         // A Linux interface's RSS table, key, hash fields and channels, typed for Swift.
@@ -77,7 +79,7 @@ let package = Package(
                           linkerSettings: dpdkLibraries),
 
         // Summaries of runs of load records (rss-report, the demo).
-        .target(name: "Reporting", dependencies: ["RSSRecords", "ToolSupport"]),
+        .target(name: "Reporting", dependencies: ["RSSRecords", "Statistics", "ToolSupport"]),
 
         .executableTarget(name: "rss-count", dependencies: [
             "LoadSources", "NICSim", "XDPCounting", "DPDKPort", "ToolSupport",
@@ -104,7 +106,8 @@ let package = Package(
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "RSSRecords"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Planning", "RSSRecords"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
-        .testTarget(name: "NICSimTests", dependencies: ["NICSim", "RSSHash", "TestSupport"]),
+        .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
+        .testTarget(name: "NICSimTests", dependencies: ["NICSim", "RSSHash", "RSSRecords", "TestSupport"]),
         .testTarget(name: "TableTargetsTests", dependencies: ["TableTargets", "NICSim", "RSSRecords", "TestSupport"]),
         .testTarget(name: "LoadSourcesTests", dependencies: ["LoadSources", "NICSim", "RSSHash", "RSSRecords", "TestSupport"]),
         // Runs the built tools end to end, alone and in pipelines.
