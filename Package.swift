@@ -92,7 +92,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The XDP counter's benchmark (scripts/bench-xdp).
         .executableTarget(name: "xdp-bench", dependencies: [
-            "XDPCounting", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            "Statistics", "XDPCounting", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-report", dependencies: [
             "Reporting", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),

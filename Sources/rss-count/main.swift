@@ -71,7 +71,11 @@ struct RSSCount: ParsableCommand {
     @Flag(help: "xdp: attach in generic (skb) mode, for drivers without native XDP.")
     var generic = false
 
+    /// The source named, or the simulated NIC when none is.
+    private var chosenSource: String { source ?? "sim" }
+
     func validate() throws {
+        let source = chosenSource
         let options = try counterOptions()
         do { try options.validate() } catch { throw ValidationError(error.description) }
         if let cpus, parseCPUList(cpus) == nil { throw ValidationError("--cpus \"\(cpus)\" is not a CPU list such as 0-3 or 0,2,4") }
@@ -110,14 +114,13 @@ struct RSSCount: ParsableCommand {
         xdp.context = context
         options.extraKinds = [XDPKind.source(xdp), DPDKKinds.source]
 
-        let source = self.source ?? "sim"
         if self.source == nil {
             diagnose("no source given: counting the simulated NIC (sim:\(Scenarios.defaultName)); name a device, e.g. xdp:eth0")
         }
         RecordOutput.prepare()
         do {
             if unpin { return try unpinCounter() }
-            var records = try loadSource(source, options: options, stopSignals: .hold())
+            var records = try loadSource(chosenSource, options: options, stopSignals: .hold())
             while let record = try records.next() { RecordOutput.write(record.jsonLine()) }
         } catch let error as SourceError {
             let status: Int32
@@ -135,6 +138,7 @@ struct RSSCount: ParsableCommand {
 
 extension RSSCount {
     private func unpinCounter() throws(SourceError) {
+        let source = chosenSource
         let pins = PinDirectory(interface: String(source.dropFirst("xdp:".count)))
         let removed = try pins.unpin()
         diagnose(removed ? "\(source): detached the pinned counter and removed \(pins.path)"

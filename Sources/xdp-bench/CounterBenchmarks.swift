@@ -5,6 +5,7 @@ import Musl
 #endif
 import RSSHash
 import RSSRecords
+import Statistics
 import XDPCounting
 
 /// The least, median and greatest of repeated measurements.
@@ -16,14 +17,9 @@ struct Spread {
     init(_ samples: [Double]) {
         let sorted = samples.sorted()
         min = sorted[0]
-        median = percentile(sorted, 50)
+        median = percentile(sorted, 0.5)
         max = sorted[sorted.count - 1]
     }
-}
-
-/// The element at index count × percent / 100 of `sorted`.
-func percentile(_ sorted: [Double], _ percent: Int) -> Double {
-    sorted[min(sorted.count - 1, sorted.count * percent / 100)]
 }
 
 /// The XDP counter's costs, measured on this machine: nanoseconds per packet through
@@ -109,7 +105,7 @@ enum CounterBenchmarks {
         }
         precondition(written > 0)
         return ReadCost(buckets: buckets, cpus: program.cpuCount, microseconds: Spread(samples),
-                        p99Microseconds: percentile(samples.sorted(), 99))
+                        p99Microseconds: percentile(samples, 0.99))
     }
 
     private static func frame(ipv6: Bool) -> [UInt8] {
