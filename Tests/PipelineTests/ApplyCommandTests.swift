@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NICSim
 import RSSRecords
 import Testing
@@ -90,5 +93,142 @@ import TestSupport
         let result = try apply([])
         #expect(result.status == 0)
         #expect(result.stdout.isEmpty && result.stderr.isEmpty)
+    }
+
+    // The two tables the tests below switch between, with their moves written out by hand.
+    static let spread = "[0,1,2,3,0,1,2,3]", skewed = "[3,1,2,3,0,1,2,3]"
+    static let toSkewed = #"{"type":"plan","v":1,"queues":4,"reta":[3,1,2,3,0,1,2,3],"moves":[{"bucket":0,"from":0,"to":3}]}"#
+    static let toSpread = #"{"type":"plan","v":1,"queues":4,"reta":[0,1,2,3,0,1,2,3],"moves":[{"bucket":0,"from":3,"to":0}]}"#
+
+    /// Shell functions: `feed` writes plans that switch the table back and forth, starting from the
+    /// table the state file holds, until its reader goes; `generation` prints the file's generation;
+    /// `running` waits until the file's generation has moved; `temporaries` counts leftover files.
+    static let shellHelpers = """
+        feed() {
+            if grep -qF '"reta":\(skewed)' nic.json; then set -- '\(toSpread)' '\(toSkewed)'; else set -- '\(toSkewed)' '\(toSpread)'; fi
+            while printf '%s\\n%s\\n' "$1" "$2"; do :; done 2>/dev/null
+        }
+        generation() { grep -o '"generation":[0-9]*' nic.json; }
+        running() { before=$(generation); while [ "$(generation)" = "$before" ]; do sleep 0.01; done; }
+        temporaries() { ls -A | grep -c '\\.tmp$'; }
+        """
+
+    @Test func sigtermWhileWritingLeavesNoTemporaryFile() throws {
+        let result = try shell("""
+            \(Self.shellHelpers)
+            for run in $(seq 20); do
+                feed | rss-apply file:nic.json >/dev/null &
+                pid=$!
+                running
+                kill -TERM $pid
+                wait $pid
+                echo "status $? temporaries $(temporaries)"
+            done
+            """, in: nic.directory)
+        #expect(result.stdoutLines == Array(repeating: "status 143 temporaries 0", count: 20), "\(result)")
+        #expect(try nic.file.load().generation > 20)
+    }
+
+    @Test func theNextStartRemovesTheTemporariesOfKilledWriters() throws {
+        let result = try shell("""
+            \(Self.shellHelpers)
+            for run in $(seq 20); do
+                feed | rss-apply file:nic.json >/dev/null &
+                pid=$!
+                running
+                kill -KILL $pid
+                wait $pid
+                echo "status $?"
+            done
+            echo "left by the kills: $(temporaries)" >&2
+            rss-apply file:nic.json </dev/null
+            echo "after a start: $(temporaries)"
+            """, in: nic.directory)
+        #expect(result.stdoutLines == Array(repeating: "status 137", count: 20) + ["after a start: 0"], "\(result)")
+    }
+
+    @Test func aSecondRssApplyOnOneStateFileIsRefusedNamingTheFirst() throws {
+        let result = try shell("""
+            mkfifo plans
+            rss-apply file:nic.json <plans >applied &
+            first=$!
+            exec 3>plans
+            echo '\(Self.toSkewed)' >&3
+            while [ ! -s applied ]; do sleep 0.01; done
+            echo '\(Self.toSpread)' | rss-apply file:nic.json
+            echo "second: $? first: $first"
+            exec 3>&-
+            wait $first
+            echo "first ended: $?"
+            """, in: nic.directory)
+        let first = try #require(result.stdoutLines.last { $0.hasPrefix("second:") }?.split(separator: " ").last)
+        #expect(result.stdoutLines.suffix(2) == ["second: 75 first: \(first)", "first ended: 0"], "\(result)")
+        #expect(result.stderr.contains("rss-apply: file:nic.json: pid \(first) (rss-apply file:nic.json) is "
+                                       + "writing its tables"), "\(result)")
+        #expect(try nic.file.load() == NICState(queues: 4, reta: [3, 1, 2, 3, 0, 1, 2, 3], generation: 1))
+    }
+
+    @Test func aStateFileKeepsItsModeAndOwnerAndItsSymbolicLink() throws {
+        try #require(getuid() == 0 || !isCI, "chown needs root")
+        let owner = getuid() == 0 ? "4321:4321" : "\(getuid()):\(getgid())"
+        let result = try shell("""
+            mkdir real && mv nic.json real/nic.json && ln -s real/nic.json nic.json
+            chmod 600 real/nic.json && chown \(owner) real/nic.json
+            echo '\(Self.toSkewed)' | rss-apply file:nic.json >/dev/null
+            echo "status $?"
+            stat -c '%F' nic.json
+            stat -c '%a %u:%g %F' real/nic.json
+            grep -o '"reta":\\[[0-9,]*\\]' real/nic.json
+            ls -A real | grep -c '\\.tmp$'
+            """, in: nic.directory)
+        #expect(result.stdoutLines == ["status 0", "symbolic link", "600 \(owner) regular file",
+                                       #""reta":[3,1,2,3,0,1,2,3]"#, "0"], "\(result)")
+    }
+
+    @Test(arguments: [
+        // Bucket 4 changes from 0 to 2 but is not among the moves.
+        (#""reta":[3,1,2,3,2,1,2,3],"moves":[{"bucket":0,"from":0,"to":3}]"#,
+         #"line 1: "moves" leave out bucket 4, which the plan changes from 0 to 2 on file:"#),
+        // Made from another table: bucket 1 is on queue 1, not 0.
+        (#""reta":[3,3,2,3,0,1,2,3],"moves":[{"bucket":0,"from":0,"to":3},{"bucket":1,"from":0,"to":3}]"#,
+         #"line 1: "moves" say bucket 1 leaves queue 0; file:"#),
+        (#""reta":[3,3,2,3,0,1,2,3],"moves":[{"bucket":1,"from":1,"to":3},{"bucket":0,"from":0,"to":3}]"#,
+         #"line 1: "moves" are not in bucket order"#),
+    ])
+    func aPlanWhoseMovesAreNotTheChangeIsRefusedUnwritten(members: String, message: String) throws {
+        let line = #"{"type":"plan","v":1,"queues":4,"# + members + "}\n"
+        let result = try apply([line], arguments: "file:nic.json")
+        #expect(result.status == 65, "\(result)")
+        #expect(result.stderr.hasPrefix("rss-apply: " + message), "\(result)")
+        #expect(try nic.file.load() == nic.initial)
+    }
+
+    @Test func aPlanOlderThanTheLastAppliedOneIsRefused() throws {
+        let newer = #"{"type":"plan","v":1,"time":100,"queues":4,"reta":[3,1,2,3,0,1,2,3],"moves":[{"bucket":0,"from":0,"to":3}]}"#
+        let older = #"{"type":"plan","v":1,"time":50,"queues":4,"reta":[0,1,2,3,0,1,2,3],"moves":[{"bucket":0,"from":3,"to":0}]}"#
+        let message = #""time" is 50, older than the plan applied last (time 100); table not written"#
+        // In one run, and in a later run: the state file remembers the time of the last plan.
+        let oneRun = try apply([newer + "\n", older + "\n"], arguments: "file:nic.json")
+        #expect(oneRun.status == 65, "\(oneRun)")
+        #expect(oneRun.stderr == "rss-apply: line 2: \(message)\n", "\(oneRun)")
+        let laterRun = try apply([older + "\n"], arguments: "file:nic.json")
+        #expect(laterRun.status == 65, "\(laterRun)")
+        #expect(laterRun.stderr == "rss-apply: line 1: \(message)\n", "\(laterRun)")
+        #expect(try nic.file.load().reta == [3, 1, 2, 3, 0, 1, 2, 3])
+    }
+
+    @Test func theLongestLineIsAnOption() throws {
+        let result = try apply([plan([3, 1, 2, 3, 0, 1, 2, 3])], arguments: "--max-line-bytes 100")
+        #expect(result.status == 65, "\(result)")
+        #expect(result.stderr == "rss-apply: line 1: is longer than 100 bytes\n", "\(result)")
+        #expect(try nic.file.load() == nic.initial)
+    }
+
+    @Test(.enabled(if: privilegedTestsRun, Comment(rawValue: needsRoot)))
+    func loopbackHasNoRSSTable() throws {
+        let result = try apply([Self.toSkewed + "\n"], arguments: "ethtool:lo")
+        #expect(result.status == 69, "\(result)")
+        #expect(result.stderr.hasPrefix("rss-apply: ethtool:lo: the device has no RSS indirection table"), "\(result)")
+        #expect(!result.stderr.contains("channel"), "\(result)")
     }
 }
