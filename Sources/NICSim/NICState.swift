@@ -12,12 +12,16 @@ public struct NICState: Sendable, Equatable {
     public var key: [UInt8]
     /// Bumped by every table write, so a reader can tell a new table from an old one.
     public var generation: Int
+    /// The `time` of the last plan `rss-apply` wrote, which refuses older ones.
+    public var planTime: Double?
 
-    public init(queues: Int, reta: [Int], key: [UInt8] = Toeplitz.microsoftKey, generation: Int = 0) {
+    public init(queues: Int, reta: [Int], key: [UInt8] = Toeplitz.microsoftKey, generation: Int = 0,
+                planTime: Double? = nil) {
         self.queues = queues
         self.reta = reta
         self.key = key
         self.generation = generation
+        self.planTime = planTime
     }
 
     /// A fresh NIC with the table `bucket mod queues`, as drivers initialise it.
@@ -33,6 +37,7 @@ public struct NICState: Sendable, Equatable {
         line.field("reta", reta)
         line.field("key", hexString(key))
         line.field("generation", generation)
+        line.optionalField("plan_time", planTime)
         return line.finish()
     }
 
@@ -40,6 +45,7 @@ public struct NICState: Sendable, Equatable {
         var header = RecordHeader()
         var keyText: String?
         var queues, generation: Int?
+        var planTime: Double?
         var reta: [Int]?
         try decodeObject(jsonLine, lineNumber: lineNumber) { scanner, name in
             switch name {
@@ -49,6 +55,7 @@ public struct NICState: Sendable, Equatable {
             case "reta": reta = try scanner.integerArray()
             case "key": keyText = try scanner.string()
             case "generation": generation = try scanner.integer()
+            case "plan_time": planTime = try scanner.double()
             default: try scanner.skipValue()
             }
         }
@@ -60,6 +67,7 @@ public struct NICState: Sendable, Equatable {
         if let keyText {
             do { key = try parseHexKey(keyText) } catch { throw RecordError(line: lineNumber, field: "key", error.description) }
         }
-        self.init(queues: queueCount, reta: table, key: key, generation: generation ?? 0)
+        try check.finite(planTime, "plan_time")
+        self.init(queues: queueCount, reta: table, key: key, generation: generation ?? 0, planTime: planTime)
     }
 }

@@ -72,14 +72,37 @@ public struct NICStateFile: Sendable {
     }
 
     /// Reads the NIC, lets `change` modify it, and writes it back with the generation bumped.
-    /// An error from `change` leaves the file as it was.
+    /// An error from `change` leaves the file as it was. Updates of one file by any number of
+    /// processes follow one another (a lock file beside it), so none is lost.
     @discardableResult
     public func update(_ change: (inout NICState) throws -> Void) throws -> NICState {
-        var state = try load()
-        try change(&state)
-        state.generation += 1
-        try write(state)
-        return state
+        let lock = try updateLock()
+        return try withExtendedLifetime(lock) {
+            var state = try load()
+            try change(&state)
+            state.generation += 1
+            try write(state)
+            return state
+        }
+    }
+
+    /// Makes this process the only one that writes tables to the file until it ends, and
+    /// removes what writers killed before left behind. Throws `FileLock.Held` naming the
+    /// process that is the writer.
+    public func claimWriter() throws -> FileLock {
+        let claim = try FileLock.claim(file.resolved.companion("writer"))
+        try withExtendedLifetime(try updateLock()) { file.resolved.removeTemporariesOfDeadWriters() }
+        return claim
+    }
+
+    /// Held around every read-modify-write; beside the file a symbolic link leads to, so that
+    /// writers through the link and through the file's own name share it.
+    private func updateLock() throws(NICStateFileError) -> FileLock {
+        do throws(DurableFile.Failure) {
+            return try FileLock(waitingFor: file.resolved.companion("lock"))
+        } catch {
+            throw NICStateFileError(error)
+        }
     }
 
     private var file: DurableFile { DurableFile(path: path) }
