@@ -108,7 +108,7 @@ public final class EthtoolTarget: TableTarget {
 
     public func claim() throws -> FileLock? {
         guard mkdir(lockDirectory, 0o755) == 0 || errno == EEXIST else {
-            throw TargetError("cannot create \(lockDirectory): \(String(cString: strerror(errno)))")
+            throw TargetError("cannot create \(lockDirectory) for its lock: \(String(cString: strerror(errno)))")
         }
         return try FileLock.claim("\(lockDirectory)/\(lockName)")
     }

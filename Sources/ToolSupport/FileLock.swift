@@ -23,7 +23,11 @@ public final class FileLock {
         self.path = path
         fd = try FileLock.open(path)
         while flock(fd, LOCK_EX) != 0 {
-            guard errno == EINTR else { let failed = DurableFile.Failure(path: path, what: "cannot lock", errno: errno); close(fd); throw failed }
+            guard errno == EINTR else {
+                let failed = DurableFile.Failure(path: path, what: "cannot lock", errno: errno)
+                close(fd)
+                throw failed
+            }
         }
     }
 
@@ -37,12 +41,10 @@ public final class FileLock {
             guard code == EWOULDBLOCK else { throw DurableFile.Failure(path: path, what: "cannot lock", errno: code) }
             throw Held(path: path, holder: holder(in: fd))
         }
-        let lock = FileLock(path: path, fd: fd)
+        // Opened read-only (a lock file another user made), it holds the lock but cannot say who.
         let me = Array("pid \(getpid()) (\(commandLine()))\n".utf8)
-        guard ftruncate(fd, 0) == 0, me.withUnsafeBytes({ pwrite(fd, $0.baseAddress, $0.count, 0) }) == me.count else {
-            throw DurableFile.Failure(path: path, what: "cannot write", errno: errno)
-        }
-        return lock
+        if ftruncate(fd, 0) == 0 { _ = me.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) } }
+        return FileLock(path: path, fd: fd)
     }
 
     private init(path: String, fd: Int32) {
@@ -52,8 +54,10 @@ public final class FileLock {
 
     deinit { close(fd) }
 
+    /// flock(2) needs no write access: a lock file someone else made is opened read-only.
     private static func open(_ path: String) throws(DurableFile.Failure) -> Int32 {
-        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        var fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if fd < 0 && errno == EACCES { fd = Glibc.open(path, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else { throw DurableFile.Failure(path: path, what: "cannot open", errno: errno) }
         return fd
     }
