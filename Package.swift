@@ -11,7 +11,6 @@ let dpdkLibraries: [LinkerSetting] = ["rte_ethdev", "rte_mbuf", "rte_mempool", "
 
 let package = Package(
     name: "rsspp",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "rss-count", targets: ["rss-count"]),
         .executable(name: "rss-plan", targets: ["rss-plan"]),
@@ -29,8 +28,10 @@ let package = Package(
         .target(name: "RSSRecords"),
         // Toeplitz hashing and the packet fields it hashes.
         .target(name: "RSSHash"),
+        // The release number, in a C header so that C tools and the Swift tools print the same one.
+        .target(name: "RssppVersion"),
         // Line I/O, exit codes and signal handling shared by the command-line tools.
-        .target(name: "ToolSupport", dependencies: ["RSSRecords"]),
+        .target(name: "ToolSupport", dependencies: ["RSSRecords", "RssppVersion"]),
         // The simulated NIC: its state file, traffic scenarios and cost model.
         .target(name: "NICSim", dependencies: ["RSSRecords", "RSSHash", "ToolSupport"]),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap",
@@ -108,7 +109,7 @@ let package = Package(
         .testTarget(name: "LoadSourcesTests", dependencies: ["LoadSources", "NICSim", "RSSHash", "RSSRecords", "TestSupport"]),
         // Runs the built tools end to end, alone and in pipelines.
         .testTarget(name: "PipelineTests", dependencies: [
-            "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply"]),
+            "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply", "rss-report"]),
         .testTarget(name: "EthtoolTests", dependencies: ["Ethtool", "TableTargets", "TestSupport"]),
         // The ethtool: target and the kernel pipeline on a real RSS driver: virtio-net in a QEMU guest.
         .testTarget(name: "VirtioGuestTests", dependencies: ["RSSHash", "RSSRecords", "TestSupport"]),

@@ -9,7 +9,8 @@ RSSApply.main()
 struct RSSApply: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rss-apply",
-        abstract: "Write the tables of plan records (stdin) to their devices and re-emit each plan with \"applied\".")
+        abstract: "Write the tables of plan records (stdin) to their devices and re-emit each plan with \"applied\".",
+        version: rssppVersion)
 
     @Argument(help: "Where every table goes (file:PATH, ethtool:IFACE, dpdk:PORT[@FILE_PREFIX]); default: each plan's \"device\".")
     var target: String?

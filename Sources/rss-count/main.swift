@@ -14,7 +14,8 @@ struct RSSCount: ParsableCommand {
         abstract: "Count packets per RSS bucket and load per queue (simulated NIC, capture, a Linux NIC through XDP, a DPDK application); one load record per epoch.",
         discussion: "Scenarios of sim (default \(Scenarios.defaultName)):\n"
             + Scenarios.all.map { "  \($0.name): \($0.summary) (\($0.queues) queues, \($0.tableSize)-entry table)" }
-                .joined(separator: "\n"))
+                .joined(separator: "\n"),
+        version: rssppVersion)
 
     @Argument(help: "sim[:SCENARIO] (synthetic traffic), pcap:FILE (a pcap or pcapng capture), xdp:IFACE (a Linux interface, counted by XDP) or dpdk:PORT[@FILE_PREFIX] (a DPDK application counting with librsspp_dpdk).")
     var source = "sim"
@@ -55,8 +56,14 @@ struct RSSCount: ParsableCommand {
     @Option(help: "xdp: CPU serving each rx queue, e.g. 0-3 (for queues without an interrupt of their own, like veth's).")
     var cpus: String?
 
-    @Flag(help: "xdp: leave the counter attached when rss-count exits.")
+    @Flag(help: "xdp: leave the counter attached and pinned when rss-count exits; later runs read it and leave it.")
     var pin = false
+
+    @Flag(help: "xdp: detach the counter pinned on the interface, remove its pins and exit.")
+    var unpin = false
+
+    @Option(help: "xdp: the RSS context whose table records carry (0: the device's main table).")
+    var context: UInt32 = 0
 
     @Flag(help: "xdp: attach in generic (skb) mode, for drivers without native XDP.")
     var generic = false
@@ -69,6 +76,10 @@ struct RSSCount: ParsableCommand {
         if let retaSize, retaSize < 1 { throw ValidationError("--reta-size must be 1 or more") }
         if let key { _ = try parsedKey(key) }
         if let cpus, parseCPUList(cpus) == nil { throw ValidationError("--cpus \"\(cpus)\" is not a CPU list such as 0-3 or 0,2,4") }
+        if context != 0 && !source.hasPrefix("xdp:") { throw ValidationError("--context applies to xdp: sources") }
+        if unpin && (!source.hasPrefix("xdp:") || source == "xdp:" || source.contains("/") || pin) {
+            throw ValidationError("--unpin takes an interface, as in xdp:eth0, and no --pin")
+        }
     }
 
     private func parsedKey(_ text: String) throws -> [UInt8] {
@@ -92,10 +103,12 @@ struct RSSCount: ParsableCommand {
         xdp.cpus = cpus.flatMap(parseCPUList)
         xdp.pin = pin
         xdp.generic = generic
+        xdp.context = context
         options.extraKinds = [XDPKind.source(xdp), DPDKKinds.source]
 
         RecordOutput.prepare()
         do {
+            if unpin { return try unpinCounter() }
             var records = try loadSource(source, options: options, stopSignals: .hold())
             while let record = try records.next() { RecordOutput.write(record.jsonLine()) }
         } catch let error as SourceError {
@@ -103,6 +116,15 @@ struct RSSCount: ParsableCommand {
             diagnose(error.description)
             throw ExitCode(error.kind == .badInput ? ExitStatus.dataError : ExitStatus.unavailable)
         }
+    }
+}
+
+extension RSSCount {
+    private func unpinCounter() throws(SourceError) {
+        let pins = PinDirectory(interface: String(source.dropFirst("xdp:".count)))
+        let removed = try pins.unpin()
+        diagnose(removed ? "\(source): detached the pinned counter and removed \(pins.path)"
+                         : "\(source): no counter is pinned (nothing in \(pins.path))")
     }
 }
 

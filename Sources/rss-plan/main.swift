@@ -10,7 +10,8 @@ struct RSSPlan: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rss-plan",
         abstract: "Read load records on stdin, write one plan record per load record on stdout.",
-        discussion: "Algorithms: " + Algorithm.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: "; "))
+        discussion: "Algorithms: " + Algorithm.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: "; "),
+        version: rssppVersion)
 
     @Option(help: "Balancing algorithm: \(Algorithm.allCases.map(\.rawValue).joined(separator: ", ")).")
     var algorithm = Algorithm.standard

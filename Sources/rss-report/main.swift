@@ -6,7 +6,8 @@ import ToolSupport
 struct RSSReport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rss-report",
-        abstract: "Summarise runs of load records side by side: per-queue load, imbalance, table changes.")
+        abstract: "Summarise runs of load records side by side: per-queue load, imbalance, table changes.",
+        version: rssppVersion)
 
     @Argument(help: "Files of load records, one run each (- for standard input).")
     var files: [String] = ["-"]
