@@ -18,7 +18,7 @@ struct RSSApply: ParsableCommand {
     @Option(help: "The RSS context an ethtool: target writes (0: the device's main table).")
     var context: UInt32 = 0
 
-    @Flag(help: "Write back the table found at start at end of input, on SIGINT/SIGTERM, on any exit.")
+    @Flag(help: "Put back the table found at start (a driver's default as `ethtool -X IFACE default` does) at end of input, on SIGINT/SIGTERM, on any exit.")
     var restoreOnExit = false
 
     @Flag(help: "Validate each plan against its target and re-emit it, without writing.")
