@@ -47,10 +47,10 @@ public struct CounterOptions: Sendable {
                 || key.map { $0 != state.key } == true
             guard !created && differs else { return (file, state) }
             let reconfigured = try file.update { state in
-                let (generation, planTime) = (state.generation, state.planTime)
+                let generation = state.generation
                 state = NICState(queues: queues ?? state.queues, tableSize: tableSize ?? state.reta.count,
                                  key: key ?? state.key)
-                (state.generation, state.planTime) = (generation, planTime)
+                state.generation = generation
             }
             return (file, reconfigured)
         } catch {

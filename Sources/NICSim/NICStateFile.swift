@@ -77,13 +77,12 @@ public struct NICStateFile: Sendable {
     @discardableResult
     public func update(_ change: (inout NICState) throws -> Void) throws -> NICState {
         let lock = try updateLock()
-        return try withExtendedLifetime(lock) {
-            var state = try load()
-            try change(&state)
-            state.generation += 1
-            try write(state)
-            return state
-        }
+        defer { withExtendedLifetime(lock) {} }
+        var state = try load()
+        try change(&state)
+        state.generation += 1
+        try write(state)
+        return state
     }
 
     /// Makes this process the only one that writes tables to the file until it ends, and
