@@ -90,7 +90,8 @@ public struct NICStateFile: Sendable {
     /// process that is the writer.
     public func claimWriter() throws -> FileLock {
         let claim = try FileLock.claim(file.resolved.companion("writer"))
-        try withExtendedLifetime(try updateLock()) { file.resolved.removeTemporariesOfDeadWriters() }
+        let lock = try updateLock()
+        withExtendedLifetime(lock) { file.resolved.removeTemporariesOfDeadWriters() }
         return claim
     }
 
