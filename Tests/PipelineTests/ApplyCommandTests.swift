@@ -203,6 +203,18 @@ import TestSupport
         #expect(try nic.file.load() == nic.initial)
     }
 
+    /// Two plans made from the same table, as when the counter runs ahead of rss-apply: the
+    /// first is written, the second, made from the table that write replaced, passes unwritten.
+    @Test func aPlanMadeFromTheTableTheLastWriteReplacedPassesUnwritten() throws {
+        let late = #"{"type":"plan","v":1,"queues":4,"reta":[0,2,2,3,0,1,2,3],"moves":[{"bucket":1,"from":1,"to":2}]}"#
+        let result = try apply([Self.toSkewed + "\n", late + "\n"], arguments: "file:nic.json")
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stderr.isEmpty, "\(result)")
+        #expect(result.stdoutLines.count == 2 && result.stdoutLines[0].contains(#""applied":"#), "\(result)")
+        #expect(result.stdoutLines.last == late, "\(result)")
+        #expect(try nic.file.load() == NICState(queues: 4, reta: [3, 1, 2, 3, 0, 1, 2, 3], generation: 1))
+    }
+
     @Test func aPlanOlderThanTheLastAppliedOneIsRefused() throws {
         let newer = #"{"type":"plan","v":1,"time":100,"queues":4,"reta":[3,1,2,3,0,1,2,3],"moves":[{"bucket":0,"from":0,"to":3}]}"#
         let older = #"{"type":"plan","v":1,"time":50,"queues":4,"reta":[0,1,2,3,0,1,2,3],"moves":[{"bucket":0,"from":3,"to":0}]}"#
