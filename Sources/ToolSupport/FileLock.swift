@@ -75,7 +75,7 @@ public final class FileLock {
 }
 
 /// Whether `pid` names a process (one we may not signal counts).
-public func isAlive(_ pid: pid_t) -> Bool { kill(pid, 0) == 0 || errno == EPERM }
+func isAlive(_ pid: pid_t) -> Bool { kill(pid, 0) == 0 || errno == EPERM }
 
 /// This process's command line as /proc shows it, arguments separated by spaces.
 private func commandLine() -> String {
