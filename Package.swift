@@ -88,7 +88,7 @@ let package = Package(
             "Planning", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-apply", dependencies: [
-            "TableTargets", "DPDKPort", "ToolSupport",
+            "TableTargets", "DPDKPort", "ToolSupport", "RSSRecords",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The XDP counter's benchmark (scripts/bench-xdp).
         .executableTarget(name: "xdp-bench", dependencies: [

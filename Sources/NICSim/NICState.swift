@@ -14,14 +14,17 @@ public struct NICState: Sendable, Equatable {
     public var generation: Int
     /// Members that other writers added, written back as they were read.
     public var otherMembers: [UnknownMember]
+    /// The `time` of the last plan `rss-apply` wrote, which refuses older ones.
+    public var planTime: Double?
 
     public init(queues: Int, reta: [Int], key: [UInt8] = Toeplitz.microsoftKey, generation: Int = 0,
-                otherMembers: [UnknownMember] = []) {
+                planTime: Double? = nil, otherMembers: [UnknownMember] = []) {
         self.queues = queues
         self.reta = reta
         self.key = key
         self.generation = generation
         self.otherMembers = otherMembers
+        self.planTime = planTime
     }
 
     /// A fresh NIC with the table `bucket mod queues`, as drivers initialise it.
@@ -37,6 +40,7 @@ public struct NICState: Sendable, Equatable {
         line.field("reta", reta)
         line.field("key", hexString(key))
         line.field("generation", generation)
+        line.optionalField("plan_time", planTime)
         for member in otherMembers { line.field(member) }
         return line.finish()
     }
@@ -45,6 +49,7 @@ public struct NICState: Sendable, Equatable {
         var header = RecordHeader()
         var keyText: String?
         var queues, generation: Int?
+        var planTime: Double?
         var reta: [Int]?
         var otherMembers: [UnknownMember] = []
         try decodeObject(jsonLine, lineNumber: lineNumber) { scanner, name in
@@ -55,6 +60,7 @@ public struct NICState: Sendable, Equatable {
             case "reta": reta = try scanner.integerArray()
             case "key": keyText = try scanner.string()
             case "generation": generation = try scanner.integer()
+            case "plan_time": planTime = try scanner.double()
             default: otherMembers.append(UnknownMember(name: name, json: try scanner.rawValue()))
             }
         }
@@ -69,6 +75,8 @@ public struct NICState: Sendable, Equatable {
         if let generation, generation < 0 {
             throw RecordError(line: lineNumber, field: "generation", "is negative (\(generation))")
         }
-        self.init(queues: queueCount, reta: table, key: key, generation: generation ?? 0, otherMembers: otherMembers)
+        try check.finite(planTime, "plan_time")
+        self.init(queues: queueCount, reta: table, key: key, generation: generation ?? 0, planTime: planTime,
+                  otherMembers: otherMembers)
     }
 }

@@ -81,9 +81,12 @@ public struct NICStateFile: Sendable {
     }
 
     /// Reads the NIC, lets `change` modify it, and writes it back with the generation bumped.
-    /// An error from `change` leaves the file as it was.
+    /// An error from `change` leaves the file as it was. Updates of one file by any number of
+    /// processes follow one another (a lock file beside it), so none is lost.
     @discardableResult
     public func update(_ change: (inout NICState) throws -> Void) throws -> NICState {
+        let lock = try updateLock()
+        defer { withExtendedLifetime(lock) {} }
         var state = try load()
         try change(&state)
         guard state.generation < Int.max else {
@@ -92,6 +95,26 @@ public struct NICStateFile: Sendable {
         state.generation += 1
         try write(state)
         return state
+    }
+
+    /// Makes this process the only one that writes tables to the file until it ends, and
+    /// removes what writers killed before left behind. Throws `FileLock.Held` naming the
+    /// process that is the writer.
+    public func claimWriter() throws -> FileLock {
+        let claim = try FileLock.claim(file.resolved.companion("writer"))
+        let lock = try updateLock()
+        withExtendedLifetime(lock) { file.resolved.removeTemporariesOfDeadWriters() }
+        return claim
+    }
+
+    /// Held around every read-modify-write; beside the file a symbolic link leads to, so that
+    /// writers through the link and through the file's own name share it.
+    private func updateLock() throws(NICStateFileError) -> FileLock {
+        do throws(DurableFile.Failure) {
+            return try FileLock(waitingFor: file.resolved.companion("lock"))
+        } catch {
+            throw NICStateFileError(error)
+        }
     }
 
     private var file: DurableFile { DurableFile(path: path) }

@@ -15,6 +15,8 @@ public enum ExitStatus {
     public static let noInput: Int32 = 66
     /// A device or state file that cannot be read or written.
     public static let unavailable: Int32 = 69
+    /// A device another process is writing: try again once it has ended.
+    public static let temporaryFailure: Int32 = 75
 }
 
 /// Records go to stdout one whole line per write(2), so each is flushed as soon as it is made
