@@ -93,14 +93,26 @@ import TestSupport
         #expect(!result.stderr.contains("restoring"), "\(result)")
     }
 
-    /// The reader of its output is gone before the plan arrives: rss-apply writes the table,
-    /// fails to pass the plan on, ends quietly, and restores.
-    @Test func rssApplyRestoresWhenItsReaderIsGone() throws {
+    /// The reader of its output is gone before the plan arrives: rss-apply notices while it
+    /// waits for input, ends quietly, and never writes a table nobody would hear of.
+    @Test func rssApplyEndsUnwrittenWhenItsReaderIsGone() throws {
         try #require(toolExists("rss-apply"), "rss-apply was not built")
         // The status is rss-apply's own, not the pipeline's (sh has no pipefail).
         let result = try shell("""
             { sleep 0.5; printf '%s\\n' '\(planLine(balanced))'; } |
                 { rss-apply --restore-on-exit \(file.device); echo "status $?" >&2; } | true
+            """, in: directory)
+        #expect(result.stderr == "status 0\n", "\(result)")
+        #expect(try file.load() == initial, "the table was written, or restored")
+    }
+
+    /// The reader leaves after the first plan: rss-apply wrote that table, notices the reader
+    /// gone while it waits for the next plan, ends quietly, and puts the table it found back.
+    @Test func rssApplyRestoresWhenItsReaderLeavesAfterAPlan() throws {
+        try #require(toolExists("rss-apply"), "rss-apply was not built")
+        let result = try shell("""
+            { printf '%s\\n' '\(planLine(balanced))'; sleep 2; } |
+                { rss-apply --restore-on-exit \(file.device); echo "status $?" >&2; } | head -n 1 > /dev/null
             """, in: directory)
         #expect(result.stderr == "status 0\n", "\(result)")
         #expect(try file.load().reta == initial.reta)
