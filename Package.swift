@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(name: "xdp-bench", dependencies: [
             "Statistics", "XDPCounting", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-report", dependencies: [
-            "Reporting", "ToolSupport",
+            "Reporting", "RSSRecords", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-bench", dependencies: [
             "Benchmarks", "ToolSupport",

@@ -22,15 +22,16 @@ public struct LoadFileError: Error, CustomStringConvertible {
 
 /// Reads every load record of `path` ("-" for standard input), handing each to `body` with its
 /// epoch number. Records of other types (plans in a mixed log) are skipped.
-public func readLoadRecords(_ path: String, _ body: (Int, LoadRecord) -> Void) throws(LoadFileError) {
+public func readLoadRecords(_ path: String, maxLineBytes: Int = RecordContract.defaultMaxLineBytes,
+                            _ body: (Int, LoadRecord) -> Void) throws(LoadFileError) {
     let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw LoadFileError(kind: .unreadable, path: path, reason: String(cString: strerror(errno))) }
     defer { if fd != STDIN_FILENO { close(fd) } }
-    var reader = LineReader(fd: fd)
+    var reader = LineReader(fd: fd, maxLineBytes: maxLineBytes)
     var epoch = 0
     do {
         while let line = try reader.next() {
-            guard let record = try line.recordText(maxLineBytes: RecordContract.defaultMaxLineBytes),
+            guard let record = try line.recordText(maxLineBytes: maxLineBytes),
                   !isPlan(record.text) else { continue }
             body(epoch, try LoadRecord(jsonLine: record.text, lineNumber: record.number))
             epoch += 1

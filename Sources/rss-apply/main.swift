@@ -31,7 +31,7 @@ struct RSSApply: ParsableCommand {
     var maxLineBytes = RecordContract.defaultMaxLineBytes
 
     func validate() throws {
-        guard maxLineBytes > 0 else { throw ValidationError("--max-line-bytes must be positive") }
+        guard maxLineBytes > 0 else { throw ValidationError("--max-line-bytes is \(maxLineBytes): it must be a positive number") }
     }
 
     func run() throws {

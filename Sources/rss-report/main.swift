@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Reporting
+import RSSRecords
 import ToolSupport
 
 @main
@@ -19,6 +20,13 @@ struct RSSReport: ParsableCommand {
                                valueName: "out"))
     var series: String?
 
+    @Option(help: "Longest input line accepted, in bytes.")
+    var maxLineBytes = RecordContract.defaultMaxLineBytes
+
+    func validate() throws {
+        guard maxLineBytes > 0 else { throw ValidationError("--max-line-bytes is \(maxLineBytes): it must be a positive number") }
+    }
+
     mutating func run() throws {
         var runs: [(name: String, summary: LoadSummary)] = []
         var plot = Series()
@@ -26,7 +34,7 @@ struct RSSReport: ParsableCommand {
             let name = runName(path)
             var summary = LoadSummary()
             do {
-                try readLoadRecords(path) { epoch, record in
+                try readLoadRecords(path, maxLineBytes: maxLineBytes) { epoch, record in
                     summary.add(record)
                     if series != nil { plot.add(run: name, epoch: epoch, record) }
                 }

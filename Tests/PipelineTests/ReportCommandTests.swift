@@ -58,6 +58,8 @@ private let twoRecords = """
     @Test(arguments: [
         ("rss-report --bogus run.jsonl", 64, "Unknown option '--bogus'"),
         ("rss-report bad.jsonl", 65, "rss-report: bad.jsonl: line 2: \"packets\" is missing"),
+        ("rss-report --max-line-bytes 60 run.jsonl", 65, "rss-report: run.jsonl: line 1:"),
+        ("rss-report --max-line-bytes 0 run.jsonl", 64, "--max-line-bytes is 0"),
         ("rss-report /nonexistent", 66, "rss-report: /nonexistent: No such file or directory"),
         ("rss-report --series absent/load.tsv run.jsonl", 69, "rss-report: absent/load.tsv: cannot open: No such file or directory"),
     ])
