@@ -28,6 +28,13 @@ final class BlockInHugepages {
 
     deinit { munmap(mapping, length) }
 
+    /// The block's software table, as the primary last stored it.
+    var table: [Int] {
+        let block = (mapping + offset).assumingMemoryBound(to: rsspp_block.self)
+        let entries = (mapping + offset + Int(block.pointee.table_offset)).assumingMemoryBound(to: UInt16.self)
+        return (0..<Int(block.pointee.table_size)).map { Int(entries[$0]) }
+    }
+
     func setVersion(_ version: UInt32) {
         (mapping + offset + MemoryLayout<UInt64>.size).storeBytes(of: version, as: UInt32.self)
     }
