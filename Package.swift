@@ -60,7 +60,7 @@ let package = Package(
         // The DPDK application library: per-bucket counters in a memzone, software RSS
         // (include/rsspp_dpdk.h, man/rsspp-dpdk.3).
         .target(name: "RssppDPDK", exclude: ["rsspp-dpdk.pc.in"],
-                cSettings: dpdkCFlags, linkerSettings: dpdkLibraries),
+                cSettings: dpdkCFlags + [.unsafeFlags(["-fvisibility=hidden"])], linkerSettings: dpdkLibraries),
         // How the tools attach to a DPDK primary as a secondary process (plain C for Swift).
         .target(name: "CDPDKSecondary", dependencies: ["RssppDPDK"], cSettings: dpdkCFlags,
                 linkerSettings: dpdkLibraries),

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import NICSim
 import RSSRecords
+import RssppDPDK
 import Testing
 import TestSupport
 
@@ -105,12 +106,12 @@ extension DPDKPath {
         @Test func aBlockOfAnotherLayoutVersionIsRefused() throws {
             try Primary.with(vdev: "net_null0", workers: 4, options: Self.primaryOptions, secondaries: true) { primary in
                 let block = try BlockInHugepages(primary: primary)
-                block.setVersion(2)
+                block.setVersion(UInt32(RSSPP_LAYOUT_VERSION) + 1)
                 let result = try shell("rss-count \(primary.device) --epochs 1", in: primary.directory)
-                block.setVersion(1)
+                block.setVersion(UInt32(RSSPP_LAYOUT_VERSION))
                 #expect(result.status == 69)
-                #expect(result.stderr == "rss-count: \(primary.device): memzone rsspp_port_0 has layout version 2; "
-                        + "this program reads layout version 1\n")
+                #expect(result.stderr == "rss-count: \(primary.device): memzone rsspp_port_0 has layout version "
+                        + "\(RSSPP_LAYOUT_VERSION + 1); this program reads layout version \(RSSPP_LAYOUT_VERSION)\n")
                 #expect(try shell("rss-count \(primary.device) --epochs 1 --interval 0.05", in: primary.directory).status == 0)
             }
         }
