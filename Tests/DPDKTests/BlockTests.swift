@@ -80,12 +80,6 @@ final class HandMadeBlock {
     }
 }
 
-private func withErrorBuffer(_ call: (UnsafeMutablePointer<CChar>, Int) -> Int32) -> String? {
-    var buffer = [CChar](repeating: 0, count: 256)
-    guard buffer.withUnsafeMutableBufferPointer({ call($0.baseAddress!, $0.count) }) != 0 else { return nil }
-    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}
-
 @Suite struct BlockTests {
     @Test func readsSumPacketsAndBytesOverQueues() {
         let made = HandMadeBlock(queues: 3, tableSize: 100)
