@@ -26,9 +26,11 @@ static void on_signal(int signal) {
 static uint64_t handled_packets(const struct sink *sink) {
     uint64_t handled = 0;
     for (uint16_t q = 0; q < sink->options.queues; q++) {
-        handled += sink->workers[q].stats.packets;
+        handled += __atomic_load_n(&sink->workers[q].stats.packets, __ATOMIC_RELAXED);
         if (sink->options.software_rss)
-            handled += rsspp_block_dispatch_stats(rsspp_port_block(sink->rsspp), q)->dropped;
+            handled += __atomic_load_n(
+                &rsspp_block_dispatch_stats(rsspp_port_block(sink->rsspp), q)->dropped,
+                __ATOMIC_RELAXED);
     }
     return handled;
 }
