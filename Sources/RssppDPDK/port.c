@@ -152,6 +152,16 @@ static void fill_block(struct rsspp_block *block, const struct rsspp_port_config
         table[b] = (uint16_t)(b % config->queues);
 }
 
+/* Frees the handle (`port` may be NULL) and the block. */
+static void discard(struct rsspp_port *port, const struct rte_memzone *zone) {
+    if (port != NULL) {
+        rte_free(port->staging);
+        rte_free(port->staged);
+        rte_free(port);
+    }
+    rte_memzone_free(zone);
+}
+
 struct rsspp_port *rsspp_port_create(const struct rsspp_port_config *config) {
     if (!rte_eth_dev_is_valid_port(config->port_id))
         return fail_null(-ENODEV, "port %u does not exist", config->port_id);
@@ -190,12 +200,7 @@ struct rsspp_port *rsspp_port_create(const struct rsspp_port_config *config) {
                                           RTE_CACHE_LINE_SIZE, socket);
     }
     if (port == NULL || (config->software_rss && (port->staging == NULL || port->staged == NULL))) {
-        if (port != NULL) {
-            rte_free(port->staging);
-            rte_free(port->staged);
-            rte_free(port);
-        }
-        rte_memzone_free(zone);
+        discard(port, zone);
         return fail_null(-ENOMEM, "port %u: no memory for the rsspp handle", config->port_id);
     }
 
@@ -206,10 +211,7 @@ struct rsspp_port *rsspp_port_create(const struct rsspp_port_config *config) {
     if (config->mailbox && reta && config->queues > 1
         && rsspp_reta_query(config->port_id, (uint16_t *)rsspp_block_table(block),
                             (uint16_t)table_size) != 0) {
-        rte_free(port->staging);
-        rte_free(port->staged);
-        rte_free(port);
-        rte_memzone_free(zone);
+        discard(port, zone);
         return NULL;
     }
     rsspp_toeplitz_init(&port->toeplitz, key, key_size);
@@ -233,11 +235,9 @@ struct rsspp_port *rsspp_port_create(const struct rsspp_port_config *config) {
 void rsspp_port_free(struct rsspp_port *port) {
     if (port == NULL)
         return;
+    /* Readers stop at the cleared magic before the memory goes back to the heap. */
     __atomic_store_n(&port->block->magic, 0, __ATOMIC_RELEASE);
-    rte_memzone_free(port->zone);
-    rte_free(port->staging);
-    rte_free(port->staged);
-    rte_free(port);
+    discard(port, port->zone);
 }
 
 struct rsspp_block *rsspp_port_block(struct rsspp_port *port) {
