@@ -148,8 +148,21 @@ int rsspp_secondary_attach(const char *file_prefix, const char *extra_arguments,
     return 0;
 }
 
+/* The primary holds a lock on EAL's runtime configuration file while it runs (DPDK's own
+ * test, which pid reuse cannot fool). Checked before every call that reaches the primary's
+ * ports: the PMD's state of a port the primary closed is gone. */
+static int primary_alive(char *error, size_t error_size) {
+    if (rte_eal_primary_proc_alive(NULL))
+        return 0;
+    snprintf(error, error_size, "the DPDK primary has ended (no live primary holds %s/config)",
+             rte_eal_get_runtime_dir());
+    return -1;
+}
+
 int rsspp_secondary_port(uint16_t port_id, struct rsspp_port_facts *facts, char *error,
                          size_t error_size) {
+    if (primary_alive(error, error_size) != 0)
+        return -1;
     if (!rte_eth_dev_is_valid_port(port_id)) {
         int used = snprintf(error, error_size, "port %u is absent; the primary has ", port_id);
         uint16_t port, count = 0;
@@ -186,6 +199,8 @@ int rsspp_secondary_block(uint16_t port_id, struct rsspp_block **block, char *er
     char name[RTE_MEMZONE_NAMESIZE];
     snprintf(name, sizeof name, RSSPP_MEMZONE_FORMAT, port_id);
     const struct rte_memzone *zone = rte_memzone_lookup(name);
+    if (zone == NULL && primary_alive(error, error_size) != 0)
+        return -ESRCH; /* a primary that stops frees its block */
     if (zone == NULL) {
         snprintf(error, error_size,
                  "port %u has no rsspp block (memzone %s): the primary does not count with "
@@ -197,9 +212,13 @@ int rsspp_secondary_block(uint16_t port_id, struct rsspp_block **block, char *er
         snprintf(error, error_size, "memzone %s %s", name, problem);
         return -EPROTO;
     }
+    if (rsspp_block_live(zone->addr, error, error_size) != 0)
+        return -ESRCH;
     *block = zone->addr;
     return 0;
 }
+
+
 
 const char *rsspp_secondary_dpdk_version(void) {
     return rte_version();

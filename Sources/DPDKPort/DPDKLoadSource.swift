@@ -27,16 +27,20 @@ public struct DPDKLoadSource: LoadSource {
         block = table.block!
         self.interval = interval
         self.epochs = epochs
-        previous = Counters(block)
+        previous = try Counters(block, of: device)
         pacer = Pacer(realTime: true, stopSignals: stopSignals)
     }
 
     public mutating func next() throws -> LoadRecord? {
         if let epochs, emitted >= epochs { return nil }
         guard pacer.wait(untilElapsed: Double(emitted + 1) * interval) else { return nil }
-        let current = Counters(block)
-        let reta: DeviceTable
-        do throws(DPDKError) { reta = try table.read() } catch { throw SourceError(.unavailable, error.description) }
+        let current: Counters, reta: DeviceTable
+        do throws(DPDKError) {
+            current = try Counters(block, of: table.device)
+            reta = try table.read()
+        } catch {
+            throw SourceError(.unavailable, error.description)
+        }
         let buckets = current.packets.count
         guard reta.reta.count == buckets else {
             throw SourceError(.unavailable, "\(table.device): the rsspp block counts \(buckets) buckets, but the table in force has \(reta.reta.count) entries")
@@ -70,13 +74,14 @@ struct Counters {
     var packets, bytes, busy, idle: [UInt64]
     var nanoseconds: UInt64
 
-    init(_ block: UnsafeMutablePointer<rsspp_block>) {
+    /// Fails once the primary has ended: its counters are frozen, not idle.
+    init(_ block: UnsafeMutablePointer<rsspp_block>, of device: DPDKDevice) throws(DPDKError) {
         let buckets = Int(block.pointee.table_size), queues = Int(block.pointee.queues)
-        packets = Array(repeating: 0, count: buckets)
-        bytes = Array(repeating: 0, count: buckets)
-        busy = Array(repeating: 0, count: queues)
-        idle = Array(repeating: 0, count: queues)
-        rsspp_block_read(block, &packets, &bytes, &busy, &idle)
+        var packets = [UInt64](repeating: 0, count: buckets), bytes = packets
+        var busy = [UInt64](repeating: 0, count: queues), idle = busy
+        let failure = withErrorBuffer { rsspp_block_read(block, &packets, &bytes, &busy, &idle, $0, $1) }
+        if let failure { throw DPDKError("\(device): \(failure)") }
+        (self.packets, self.bytes, self.busy, self.idle) = (packets, bytes, busy, idle)
         nanoseconds = monotonicNanoseconds()
     }
 }

@@ -1,8 +1,8 @@
 import TableTargets
 
-/// `rss-apply dpdk:PORT[@FILE_PREFIX]`: writes the port's RETA with
-/// `rte_eth_dev_rss_reta_update` from a secondary process, or the rsspp block's software
-/// table when the application dispatches in software; reads it back to check.
+/// `rss-apply dpdk:PORT[@FILE_PREFIX]`: hands the table to the primary through its rsspp
+/// block's mailbox when it answers one, else writes the block's software table or the port's
+/// RETA from this secondary process (PortTable); reads it back to check.
 ///
 /// Making one only parses the device; the process attaches to the primary on the first read
 /// or write, so that an absent primary is a device that cannot be written (exit 69), not a

@@ -2,8 +2,11 @@ import CDPDKSecondary
 import RssppDPDK
 import TableTargets
 
-/// A port's table in force: the block's software table when its application dispatches in
-/// software (RSSPP_FLAG_SOFTWARE_RSS), else the PMD's RETA.
+/// A port's table in force. With an rsspp block, the library says which table that is
+/// (rsspp_block_read_table) and how a table is written: posted to the primary's mailbox when
+/// it answers one, else stored in the block's software table, else written to the PMD's RETA
+/// from this process. Without a block, the PMD's RETA. Every read and write first checks that
+/// the primary still runs (the block's primary, or EAL's lock when reaching the PMD).
 struct PortTable {
     let device: DPDKDevice
     let block: UnsafeMutablePointer<rsspp_block>?
@@ -15,25 +18,14 @@ struct PortTable {
         block = try Attachment.block(device, required: requiringBlock)
     }
 
-    var isSoftware: Bool {
-        guard let block else { return false }
-        return block.pointee.flags & RSSPP_FLAG_SOFTWARE_RSS != 0
-    }
-
     func read() throws(DPDKError) -> DeviceTable {
-        if let block, isSoftware {
-            let entries = rsspp_block_table(block)!
-            let reta = (0..<Int(block.pointee.table_size)).map { Int(entries[$0]) }
-            return DeviceTable(reta: reta, queues: Int(block.pointee.queues))
+        if let block {
+            var table = [UInt16](repeating: 0, count: Int(block.pointee.table_size))
+            try call { rsspp_block_read_table(block, &table, $0, $1) }
+            return DeviceTable(reta: table.map(Int.init), queues: Int(block.pointee.queues))
         }
         let facts = try Attachment.facts(device)
-        guard facts.reta_size > 0 else {
-            if facts.rx_queues == 1, let block {
-                // One queue and no RETA: every bucket goes to queue 0.
-                return DeviceTable(reta: Array(repeating: 0, count: Int(block.pointee.table_size)), queues: 1)
-            }
-            throw noTable(facts)
-        }
+        guard facts.reta_size > 0 else { throw noTable(facts) }
         var table = [UInt16](repeating: 0, count: Int(facts.reta_size))
         guard rsspp_reta_query(device.port, &table, facts.reta_size) == 0 else {
             throw DPDKError("\(device): \(libraryError())")
@@ -44,9 +36,10 @@ struct PortTable {
     /// Writes `reta` whole and reads it back; the caller has validated it against `read()`.
     func write(_ reta: [Int]) throws(DPDKError) {
         let table = reta.map { UInt16($0) }
-        if let block, isSoftware {
-            let failure = withErrorBuffer { rsspp_block_write_table(block, table, $0, $1) }
-            if let failure { throw DPDKError("\(device): software table: \(failure)") }
+        if let block, block.pointee.flags & RSSPP_FLAG_MAILBOX != 0 {
+            try call { rsspp_block_post_table(block, table, UInt32(RSSPP_MAILBOX_TIMEOUT_MS), $0, $1) }
+        } else if let block, block.pointee.flags & RSSPP_FLAG_SOFTWARE_RSS != 0 {
+            try call { rsspp_block_write_table(block, table, $0, $1) }
         } else {
             let facts = try Attachment.facts(device)
             guard facts.reta_size > 0 else { throw noTable(facts) }
@@ -61,6 +54,11 @@ struct PortTable {
         }
         let bucket = back.indices.first { back[$0] != reta[$0] }!
         throw DPDKError("\(device): wrote the table, but bucket \(bucket) reads back as queue \(back[bucket]), not \(reta[bucket])")
+    }
+
+    /// Runs a library call that reports failure with a message in a buffer; throws it, naming the device.
+    private func call(_ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) throws(DPDKError) {
+        if let failure = withErrorBuffer(body) { throw DPDKError("\(device): \(failure)") }
     }
 
     private func noTable(_ facts: rsspp_port_facts) -> DPDKError {

@@ -61,7 +61,8 @@ static uint32_t ipv6_input(const uint8_t *ip, uint32_t length, uint8_t *input) {
     return with_ports(ip, length, offset, input, 32);
 }
 
-uint32_t rsspp_hash_input(const void *frame, uint32_t length, uint8_t input[36]) {
+uint32_t rsspp_hash_input(const void *frame, uint32_t length,
+                          uint8_t input[RSSPP_HASH_INPUT_MAX]) {
     const uint8_t *bytes = frame;
     uint32_t offset = 12;
     if (length < offset + 2)
@@ -93,7 +94,7 @@ static uint32_t key_window(const uint8_t *key, uint32_t key_size, uint32_t offse
 int rsspp_toeplitz_init(struct rsspp_toeplitz *toeplitz, const uint8_t *key, uint32_t key_size) {
     if (key_size < RSSPP_KEY_MIN)
         return -1;
-    for (uint32_t position = 0; position < 36; position++) {
+    for (uint32_t position = 0; position < RSSPP_HASH_INPUT_MAX; position++) {
         uint32_t windows[8];
         for (uint32_t bit = 0; bit < 8; bit++)
             windows[bit] = key_window(key, key_size, position * 8 + bit);

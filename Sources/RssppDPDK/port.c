@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
@@ -16,7 +17,7 @@
 #include <rte_ring.h>
 #include <rte_version.h>
 
-#include "failure.h"
+#include "internal.h"
 #include "rsspp_dpdk.h"
 
 /* Packets dispatched per round: the per-queue staging arrays hold this many each. */
@@ -59,6 +60,7 @@ struct rsspp_port {
     uint16_t *table;
     struct bucket_map map;
     uint16_t queues;
+    int reta;                  /* the table in force is the port's RETA (hardware RSS) */
     /* Software RSS, dispatcher only: each queue's packets of the current chunk. */
     struct rte_mbuf **staging; /* queues x DISPATCH_CHUNK */
     uint16_t *staged;          /* queues */
@@ -85,16 +87,17 @@ static size_t align64(size_t bytes) {
     return RTE_ALIGN_CEIL(bytes, 64);
 }
 
-/* The table size and key the block records for `config` on this port; 0 or a negative
- * errno. */
+/* The table size and key the block records for `config` on this port, and whether the port's
+ * RETA is the table in force; 0 or a negative errno. */
 static int resolve(const struct rsspp_port_config *config, uint32_t *table_size,
-                   uint8_t *key, uint32_t *key_size) {
+                   uint8_t *key, uint32_t *key_size, int *reta) {
     struct rte_eth_dev_info info;
     int error = rte_eth_dev_info_get(config->port_id, &info);
     if (error != 0)
         return rsspp_fail(error, "port %u: rte_eth_dev_info_get: %s", config->port_id,
                           rte_strerror(-error));
     int hardware = !config->software_rss && info.reta_size > 0;
+    *reta = hardware;
     *table_size = config->table_size;
     if (*table_size == 0)
         *table_size = hardware ? info.reta_size : RSSPP_DEFAULT_SOFTWARE_TABLE_SIZE;
@@ -128,21 +131,35 @@ static void fill_block(struct rsspp_block *block, const struct rsspp_port_config
     block->port_id = config->port_id;
     block->queues = config->queues;
     block->table_size = table_size;
-    block->flags = config->software_rss ? RSSPP_FLAG_SOFTWARE_RSS : 0;
+    block->flags = (config->software_rss ? RSSPP_FLAG_SOFTWARE_RSS : 0)
+        | (config->mailbox ? RSSPP_FLAG_MAILBOX : 0);
     block->key_size = key_size;
     memcpy(block->key, key, key_size);
     block->tsc_hz = rte_get_tsc_hz();
     block->table_offset = align64(sizeof *block);
-    block->queue_offset = block->table_offset + align64((size_t)table_size * sizeof(uint16_t));
+    block->mailbox_offset = block->table_offset + align64((size_t)table_size * sizeof(uint16_t));
+    block->queue_offset = block->mailbox_offset + align64((size_t)table_size * sizeof(uint16_t));
     block->queue_stride = sizeof(struct rsspp_queue_stats) + sizeof(struct rsspp_dispatch_stats)
         + align64((size_t)table_size * sizeof(struct rsspp_bucket_counts));
     block->zone_size = zone_size;
     snprintf(block->dpdk_version, sizeof block->dpdk_version, "%s", rte_version());
     if (rte_eth_dev_get_name_by_port(config->port_id, block->device_name) != 0)
         block->device_name[0] = '\0';
+    block->primary_pid = getpid();
+    block->primary_start = rsspp_process_start(block->primary_pid);
     uint16_t *table = (uint16_t *)((char *)block + block->table_offset);
     for (uint32_t b = 0; b < table_size; b++)
         table[b] = (uint16_t)(b % config->queues);
+}
+
+/* Frees the handle (`port` may be NULL) and the block. */
+static void discard(struct rsspp_port *port, const struct rte_memzone *zone) {
+    if (port != NULL) {
+        rte_free(port->staging);
+        rte_free(port->staged);
+        rte_free(port);
+    }
+    rte_memzone_free(zone);
 }
 
 struct rsspp_port *rsspp_port_create(const struct rsspp_port_config *config) {
@@ -152,7 +169,8 @@ struct rsspp_port *rsspp_port_create(const struct rsspp_port_config *config) {
         return fail_null(-EINVAL, "port %u: at least one queue is needed", config->port_id);
     uint32_t table_size = 0, key_size = 0;
     uint8_t key[RSSPP_KEY_MAX];
-    if (resolve(config, &table_size, key, &key_size) != 0)
+    int reta = 0;
+    if (resolve(config, &table_size, key, &key_size, &reta) != 0)
         return NULL;
     if (table_size > UINT16_MAX + 1u)
         return fail_null(-EINVAL, "port %u: table size %u is over %u", config->port_id, table_size,
@@ -161,7 +179,7 @@ struct rsspp_port *rsspp_port_create(const struct rsspp_port_config *config) {
     size_t stride = sizeof(struct rsspp_queue_stats) + sizeof(struct rsspp_dispatch_stats)
         + align64((size_t)table_size * sizeof(struct rsspp_bucket_counts));
     size_t zone_size = align64(sizeof(struct rsspp_block))
-        + align64((size_t)table_size * sizeof(uint16_t)) + stride * config->queues;
+        + 2 * align64((size_t)table_size * sizeof(uint16_t)) + stride * config->queues;
     char name[RTE_MEMZONE_NAMESIZE];
     snprintf(name, sizeof name, RSSPP_MEMZONE_FORMAT, config->port_id);
     int socket = rte_eth_dev_socket_id(config->port_id);
@@ -182,24 +200,27 @@ struct rsspp_port *rsspp_port_create(const struct rsspp_port_config *config) {
                                           RTE_CACHE_LINE_SIZE, socket);
     }
     if (port == NULL || (config->software_rss && (port->staging == NULL || port->staged == NULL))) {
-        if (port != NULL) {
-            rte_free(port->staging);
-            rte_free(port->staged);
-            rte_free(port);
-        }
-        rte_memzone_free(zone);
+        discard(port, zone);
         return fail_null(-ENOMEM, "port %u: no memory for the rsspp handle", config->port_id);
     }
 
     struct rsspp_block *block = zone->addr;
     memset(block, 0, zone_size);
     fill_block(block, config, table_size, key, key_size, zone_size);
+    /* With the mailbox, the block mirrors the RETA for secondaries whose PMD cannot read it. */
+    if (config->mailbox && reta && config->queues > 1
+        && rsspp_reta_query(config->port_id, (uint16_t *)rsspp_block_table(block),
+                            (uint16_t)table_size) != 0) {
+        discard(port, zone);
+        return NULL;
+    }
     rsspp_toeplitz_init(&port->toeplitz, key, key_size);
     port->zone = zone;
     port->block = block;
     port->table = (uint16_t *)((char *)block + block->table_offset);
     port->map = bucket_map(table_size);
     port->queues = config->queues;
+    port->reta = reta;
     for (uint16_t q = 0; q < config->queues; q++) {
         struct rsspp_queue *queue = &port->queue[q];
         queue->stats = (struct rsspp_queue_stats *)rsspp_block_queue_stats(block, q);
@@ -214,11 +235,9 @@ struct rsspp_port *rsspp_port_create(const struct rsspp_port_config *config) {
 void rsspp_port_free(struct rsspp_port *port) {
     if (port == NULL)
         return;
+    /* Readers stop at the cleared magic before the memory goes back to the heap. */
     __atomic_store_n(&port->block->magic, 0, __ATOMIC_RELEASE);
-    rte_memzone_free(port->zone);
-    rte_free(port->staging);
-    rte_free(port->staged);
-    rte_free(port);
+    discard(port, port->zone);
 }
 
 struct rsspp_block *rsspp_port_block(struct rsspp_port *port) {
@@ -236,7 +255,7 @@ uint32_t rsspp_port_bucket(const struct rsspp_port *port, uint32_t hash) {
 }
 
 static inline uint32_t software_hash(const struct rsspp_port *port, const struct rte_mbuf *m) {
-    uint8_t input[36];
+    uint8_t input[RSSPP_HASH_INPUT_MAX];
     uint32_t length = rsspp_hash_input(rte_pktmbuf_mtod(m, const void *),
                                        rte_pktmbuf_data_len(m), input);
     return rsspp_toeplitz_hash(&port->toeplitz, input, length);
@@ -249,6 +268,13 @@ uint32_t rsspp_packet_hash(const struct rsspp_port *port, struct rte_mbuf *m) {
     m->hash.rss = hash;
     m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
     return hash;
+}
+
+/* Adds to a counter only this thread writes: a relaxed load and store, plain moves on x86-64
+ * and arm64, so that readers' atomic loads never race with it. */
+static inline void add(uint64_t *counter, uint64_t amount) {
+    __atomic_store_n(counter, __atomic_load_n(counter, __ATOMIC_RELAXED) + amount,
+                     __ATOMIC_RELAXED);
 }
 
 /* rsspp_count_burst for one kind of table size: `power_of_two` is a constant where it is
@@ -283,11 +309,8 @@ count_runs(struct rsspp_queue *queue, struct rte_mbuf *const *packets, uint16_t 
         }
         uint32_t bucket = bucket_of(&map, hash);
         if (bucket != run_bucket) {
-            buckets[run_bucket].packets += i - run_start;
-            /* Two scalar additions: left alone, clang packs the pair into SSE registers and
-             * spends more on the packing than it saves (many flows: 1.44 -> 1.31 ns a packet). */
-            __asm__ volatile("" ::: "memory");
-            buckets[run_bucket].bytes += run_bytes;
+            add(&buckets[run_bucket].packets, i - run_start);
+            add(&buckets[run_bucket].bytes, run_bytes);
             bytes += run_bytes;
             run_bucket = bucket;
             run_start = i;
@@ -295,11 +318,11 @@ count_runs(struct rsspp_queue *queue, struct rte_mbuf *const *packets, uint16_t 
         }
         run_bytes += m->pkt_len;
     }
-    buckets[run_bucket].packets += count - run_start;
-    buckets[run_bucket].bytes += run_bytes;
-    queue->stats->packets += count;
-    queue->stats->bytes += bytes + run_bytes;
-    queue->stats->software_hashed += hashed_here;
+    add(&buckets[run_bucket].packets, count - run_start);
+    add(&buckets[run_bucket].bytes, run_bytes);
+    add(&queue->stats->packets, count);
+    add(&queue->stats->bytes, bytes + run_bytes);
+    add(&queue->stats->software_hashed, hashed_here);
 }
 
 void rsspp_count_burst(struct rsspp_queue *queue, struct rte_mbuf *const *packets,
@@ -313,10 +336,8 @@ void rsspp_count_burst(struct rsspp_queue *queue, struct rte_mbuf *const *packet
 void rsspp_account(struct rsspp_queue *queue, uint16_t received, uint64_t now) {
     if (likely(queue->last_tsc != 0)) {
         uint64_t elapsed = now - queue->last_tsc;
-        if (queue->last_received)
-            queue->stats->busy_cycles += elapsed;
-        else
-            queue->stats->idle_cycles += elapsed;
+        add(queue->last_received ? &queue->stats->busy_cycles : &queue->stats->idle_cycles,
+            elapsed);
     }
     queue->last_tsc = now;
     queue->last_received = received;
@@ -345,14 +366,46 @@ uint16_t rsspp_dispatch_burst(struct rsspp_port *port, struct rte_mbuf *const *p
             unsigned sent = rte_ring_enqueue_burst(rings[q], (void *const *)batch, staged[q], NULL);
             struct rsspp_dispatch_stats *stats =
                 (struct rsspp_dispatch_stats *)rsspp_block_dispatch_stats(port->block, q);
-            stats->dispatched += sent;
+            add(&stats->dispatched, sent);
             if (sent < staged[q]) {
                 rte_pktmbuf_free_bulk(batch + sent, staged[q] - sent);
-                stats->dropped += staged[q] - sent;
+                add(&stats->dropped, staged[q] - sent);
                 dropped += staged[q] - sent;
             }
             staged[q] = 0;
         }
     }
     return dropped;
+}
+
+/* A posted table, checked against the block and, in hardware RSS, written to the RETA and
+ * read back: the block then holds what the PMD holds. */
+static int apply_posted(struct rsspp_port *port, uint16_t *table) {
+    struct rsspp_block *block = port->block;
+    uint16_t size = (uint16_t)block->table_size;
+    int error = rsspp_check_entries(block, table);
+    if (error == 0 && port->reta && port->queues > 1) {
+        error = rsspp_reta_update(block->port_id, table, size);
+        if (error == 0)
+            error = rsspp_reta_query(block->port_id, table, size);
+    }
+    if (error == 0)
+        rsspp_store_table(block, table);
+    return error;
+}
+
+int rsspp_port_poll(struct rsspp_port *port) {
+    struct rsspp_block *block = port->block;
+    uint32_t state = RSSPP_MAILBOX_POSTED;
+    if (likely(__atomic_load_n(&block->mailbox_state, __ATOMIC_RELAXED) != state)
+        || !__atomic_compare_exchange_n(&block->mailbox_state, &state, RSSPP_MAILBOX_TAKEN, 0,
+                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return 0;
+    int error = apply_posted(port, (uint16_t *)((char *)block + block->mailbox_offset));
+    block->mailbox_status = error;
+    snprintf(block->mailbox_reason, sizeof block->mailbox_reason, "%s",
+             error != 0 ? rsspp_error() : "");
+    __atomic_store_n(&block->mailbox_state,
+                     error != 0 ? RSSPP_MAILBOX_REFUSED : RSSPP_MAILBOX_APPLIED, __ATOMIC_RELEASE);
+    return error != 0 ? error : 1;
 }

@@ -3,9 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_eal.h>
 #include <rte_ethdev.h>
 
-#include "failure.h"
+#include "internal.h"
 #include "rsspp_dpdk.h"
 
 
@@ -22,6 +23,17 @@ static int check_size(uint16_t port_id, uint16_t size) {
     return 0;
 }
 
+/* The PMD's refusal. Some PMDs (mlx5) serve RETA calls in the primary only: the secondary is
+ * told where tables go instead. */
+static int pmd_failure(uint16_t port_id, int error, const char *call) {
+    if (error == -ENOTSUP && rte_eal_process_type() == RTE_PROC_SECONDARY)
+        return rsspp_fail(error, "port %u: %s: the PMD offers it to the primary only; the "
+                          "application must apply tables itself (rsspp_port_poll, rsspp-dpdk(3))",
+                          port_id, call);
+    return rsspp_fail(error, "port %u: the PMD refused %s: %s", port_id, call,
+                      rte_strerror(-error));
+}
+
 int rsspp_reta_query(uint16_t port_id, uint16_t *table, uint16_t size) {
     int error = check_size(port_id, size);
     if (error != 0)
@@ -32,8 +44,7 @@ int rsspp_reta_query(uint16_t port_id, uint16_t *table, uint16_t size) {
         reta[g].mask = UINT64_MAX;
     error = rte_eth_dev_rss_reta_query(port_id, reta, size);
     if (error != 0)
-        return rsspp_fail(error, "port %u: rte_eth_dev_rss_reta_query: %s", port_id,
-                          rte_strerror(-error));
+        return pmd_failure(port_id, error, "rte_eth_dev_rss_reta_query");
     for (uint16_t b = 0; b < size; b++)
         table[b] = reta[b / RTE_ETH_RETA_GROUP_SIZE].reta[b % RTE_ETH_RETA_GROUP_SIZE];
     return 0;
@@ -63,8 +74,5 @@ int rsspp_reta_update(uint16_t port_id, const uint16_t *table, uint16_t size) {
         reta[g].mask = entries == 64 ? UINT64_MAX : (UINT64_C(1) << entries) - 1;
     }
     error = rte_eth_dev_rss_reta_update(port_id, reta, size);
-    if (error != 0)
-        return rsspp_fail(error, "port %u: the PMD refused the table: rte_eth_dev_rss_reta_update: %s",
-                          port_id, rte_strerror(-error));
-    return 0;
+    return error != 0 ? pmd_failure(port_id, error, "rte_eth_dev_rss_reta_update") : 0;
 }

@@ -115,7 +115,8 @@ static void bench_counting(struct rsspp_port *port, struct rte_mempool *pool) {
     rte_free(packets);
 }
 
-/* What rss-count does every interval: one read of every counter of the block. */
+/* What rss-count does every interval: one read of every counter of the block, with the
+ * check that the primary still runs. */
 static void bench_read(uint16_t port_id) {
     const uint16_t queues = 16;
     const uint32_t buckets = 2048;
@@ -130,9 +131,13 @@ static void bench_read(uint16_t port_id) {
     const struct rsspp_block *block = rsspp_port_block(port);
     uint64_t *packets = malloc(buckets * sizeof *packets), *bytes = malloc(buckets * sizeof *bytes);
     uint64_t busy[16], idle[16], fastest = UINT64_MAX;
+    char error[256];
     for (int run = 0; run < 200; run++) {
         uint64_t start = rte_rdtsc_precise();
-        rsspp_block_read(block, packets, bytes, busy, idle);
+        if (rsspp_block_read(block, packets, bytes, busy, idle, error, sizeof error) != 0) {
+            fprintf(stderr, "rsspp-dpdk-bench: %s\n", error);
+            exit(1);
+        }
         uint64_t cycles = rte_rdtsc_precise() - start;
         fastest = minimum(fastest, cycles);
     }

@@ -31,7 +31,7 @@ static int live(const struct flow_tables *tables, const struct flow *flow, uint6
 
 int flow_track(struct flow_tables *tables, uint32_t bucket, uint32_t hash,
                const struct rte_mbuf *packet, uint64_t now) {
-    uint8_t key[36];
+    uint8_t key[RSSPP_HASH_INPUT_MAX];
     uint32_t length = rsspp_hash_input(rte_pktmbuf_mtod(packet, const void *),
                                        rte_pktmbuf_data_len(packet), key);
     if (length == 0) /* not IP: no flow to keep */

@@ -26,15 +26,19 @@ static void on_signal(int signal) {
 static uint64_t handled_packets(const struct sink *sink) {
     uint64_t handled = 0;
     for (uint16_t q = 0; q < sink->options.queues; q++) {
-        handled += sink->workers[q].stats.packets;
+        handled += __atomic_load_n(&sink->workers[q].stats.packets, __ATOMIC_RELAXED);
         if (sink->options.software_rss)
-            handled += rsspp_block_dispatch_stats(rsspp_port_block(sink->rsspp), q)->dropped;
+            handled += __atomic_load_n(
+                &rsspp_block_dispatch_stats(rsspp_port_block(sink->rsspp), q)->dropped,
+                __ATOMIC_RELAXED);
     }
     return handled;
 }
 
 void control_tick(struct sink *sink) {
     const struct sink_options *options = &sink->options;
+    if (options->mailbox && rsspp_port_poll(sink->rsspp) < 0)
+        fprintf(stderr, "rsspp-sink: refused a table: %s\n", rsspp_error());
     if (table_requested) {
         table_requested = 0;
         report_table(sink);
@@ -147,6 +151,7 @@ static int setup(struct sink *sink) {
         .key = options->key_size != 0 ? options->key : NULL,
         .key_size = options->key_size,
         .software_rss = options->software_rss,
+        .mailbox = options->mailbox,
     };
     sink->rsspp = rsspp_port_create(&config);
     if (sink->rsspp == NULL) {
@@ -184,6 +189,10 @@ int main(int argc, char **argv) {
     /* Short sleeps under --yield should be short: EAL's threads inherit the slack. */
     prctl(PR_SET_TIMERSLACK, 1000UL);
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (wants_help(argc, argv)) {
+        print_usage(stdout);
+        return 0;
+    }
     int consumed = rte_eal_init(argc, argv);
     if (consumed < 0) {
         fprintf(stderr, "rsspp-sink: rte_eal_init: %s\n", rte_strerror(rte_errno));

@@ -9,12 +9,33 @@
 static const char usage[] =
     "usage: rsspp-sink [EAL options] -- [--port P] [--queues N] [--software-rss]\n"
     "         [--table-size R] [--key HEX] [--work-cycles C] [--rate PPS] [--yield]\n"
-    "         [--flows-per-bucket F] [--no-count] [--stop-after PACKETS] [--duration S]\n"
-    "         [--ring-size N] [--mbufs N]\n";
+    "         [--flows-per-bucket F] [--no-count] [--no-mailbox] [--stop-after PACKETS]\n"
+    "         [--duration S] [--ring-size N] [--mbufs N]\n"
+    "\n"
+    "The reference DPDK primary of rsspp: receives, counts per RSS bucket with librsspp_dpdk,\n"
+    "drops. EAL options (before --) are DPDK's; see rsspp-sink(1) for a working set.\n"
+    "\n"
+    "  --port P               port to receive on (default 0)\n"
+    "  --queues N             workers, one per queue (default 1)\n"
+    "  --software-rss         receive on one queue, dispatch by the block's table\n"
+    "  --table-size R         buckets of the software table (default: RETA size, or 128)\n"
+    "  --key HEX              RSS key, 40 to 64 bytes in hex\n"
+    "  --work-cycles C        TSC cycles of work per packet\n"
+    "  --rate PPS             receive at most PPS packets per second in all\n"
+    "  --yield                sleep instead of spinning when idle and for the work\n"
+    "  --flows-per-bucket F   flow table slots per bucket, 0 for none (default 16)\n"
+    "  --no-count             do not count (the benchmarks' baseline)\n"
+    "  --no-mailbox           do not apply tables posted by rss-apply; it writes them itself\n"
+    "  --stop-after PACKETS   exit once that many packets were processed or dropped\n"
+    "  --duration S           exit after S seconds\n"
+    "  --ring-size N          ring of each worker in software mode, a power of two (1024)\n"
+    "  --mbufs N              mbuf pool size (default 8191)\n"
+    "  --help                 this text, without starting EAL\n";
 
 enum {
     OPT_PORT = 256, OPT_QUEUES, OPT_SOFTWARE, OPT_TABLE, OPT_KEY, OPT_WORK, OPT_RATE, OPT_YIELD,
-    OPT_FLOWS, OPT_NO_COUNT, OPT_STOP, OPT_DURATION, OPT_RING, OPT_MBUFS, OPT_HELP,
+    OPT_FLOWS, OPT_NO_COUNT, OPT_NO_MAILBOX, OPT_STOP, OPT_DURATION, OPT_RING, OPT_MBUFS,
+    OPT_HELP,
 };
 
 static const struct option long_options[] = {
@@ -28,6 +49,7 @@ static const struct option long_options[] = {
     {"yield", no_argument, NULL, OPT_YIELD},
     {"flows-per-bucket", required_argument, NULL, OPT_FLOWS},
     {"no-count", no_argument, NULL, OPT_NO_COUNT},
+    {"no-mailbox", no_argument, NULL, OPT_NO_MAILBOX},
     {"stop-after", required_argument, NULL, OPT_STOP},
     {"duration", required_argument, NULL, OPT_DURATION},
     {"ring-size", required_argument, NULL, OPT_RING},
@@ -76,9 +98,21 @@ static int hex_key(const char *text, uint8_t *key, uint32_t *size) {
     return -1;
 }
 
+int wants_help(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0)
+            return 1;
+    return 0;
+}
+
+void print_usage(FILE *stream) {
+    fputs(usage, stream);
+}
+
 int parse_options(int argc, char **argv, struct sink_options *options) {
     *options = (struct sink_options){
-        .queues = 1, .flows_per_bucket = 16, .count = 1, .ring_size = 1024, .mbufs = 8191,
+        .queues = 1, .flows_per_bucket = 16, .count = 1, .mailbox = 1, .ring_size = 1024,
+        .mbufs = 8191,
     };
     double value;
     int option;
@@ -98,11 +132,12 @@ int parse_options(int argc, char **argv, struct sink_options *options) {
         case OPT_YIELD: options->yield = 1; break;
         case OPT_FLOWS: bad = number(name, optarg, 0, 4096, &value); options->flows_per_bucket = (uint32_t)value; break;
         case OPT_NO_COUNT: options->count = 0; break;
+        case OPT_NO_MAILBOX: options->mailbox = 0; break;
         case OPT_STOP: bad = number(name, optarg, 0, 1e18, &value); options->stop_after = (uint64_t)value; break;
         case OPT_DURATION: bad = number(name, optarg, 0, 1e9, &value); options->duration = value; break;
         case OPT_RING: bad = number(name, optarg, 2, 1 << 20, &value); options->ring_size = (uint32_t)value; break;
         case OPT_MBUFS: bad = number(name, optarg, 512, 1 << 26, &value); options->mbufs = (uint32_t)value; break;
-        case OPT_HELP: fputs(usage, stdout); exit(0);
+        case OPT_HELP: print_usage(stdout); exit(0);
         default: bad = 1; fputs(usage, stderr); break;
         }
         if (bad)

@@ -24,19 +24,13 @@ static const char *file_prefix(void) {
     return slash != NULL ? slash + 1 : directory;
 }
 
-int current_table(const struct sink *sink, uint16_t *table, uint32_t size) {
-    const struct rsspp_block *block = rsspp_port_block(sink->rsspp);
-    if (sink->options.software_rss) {
-        const uint16_t *entries = rsspp_block_table(block);
-        for (uint32_t b = 0; b < size; b++)
-            table[b] = __atomic_load_n(&entries[b], __ATOMIC_RELAXED);
+/* The table in force, or -1 after saying why on stderr. */
+static int current_table(const struct sink *sink, uint16_t *table) {
+    char error[256];
+    if (rsspp_block_read_table(rsspp_port_block(sink->rsspp), table, error, sizeof error) == 0)
         return 0;
-    }
-    if (sink->options.queues == 1) { /* one queue, RETA or not: every bucket goes there */
-        memset(table, 0, size * sizeof *table);
-        return 0;
-    }
-    return rsspp_reta_query(sink->options.port, table, (uint16_t)size);
+    fprintf(stderr, "rsspp-sink: no table to report: %s\n", error);
+    return -1;
 }
 
 static void print_table(const uint16_t *table, uint32_t size) {
@@ -65,10 +59,8 @@ void report_ready(const struct sink *sink) {
 void report_table(const struct sink *sink) {
     uint32_t size = rsspp_port_block(sink->rsspp)->table_size;
     uint16_t table[size];
-    if (current_table(sink, table, size) != 0) {
-        fprintf(stderr, "rsspp-sink: %s\n", rsspp_error());
+    if (current_table(sink, table) != 0)
         return;
-    }
     printf("{\"type\":\"table\",\"port\":%u,\"mode\":\"%s\",\"reta\":", sink->options.port,
            mode(sink));
     print_table(table, size);
@@ -122,8 +114,9 @@ static void report_load(const struct sink *sink, const uint16_t *table, double s
     uint64_t *packets = rte_malloc(NULL, size * sizeof(uint64_t), 0);
     uint64_t *bytes = rte_malloc(NULL, size * sizeof(uint64_t), 0);
     uint64_t busy[block->queues], idle[block->queues];
-    if (packets != NULL && bytes != NULL) {
-        rsspp_block_read(block, packets, bytes, busy, idle);
+    char error[256];
+    if (packets != NULL && bytes != NULL
+        && rsspp_block_read(block, packets, bytes, busy, idle, error, sizeof error) == 0) {
         printf("{\"type\":\"load\",\"v\":1,\"interval\":%.6f,\"device\":\"dpdk:%u@%s\","
                "\"source\":\"rsspp-sink\",\"queues\":%u,\"reta\":",
                seconds, sink->options.port, file_prefix(), block->queues);
@@ -145,9 +138,7 @@ void report_exit(const struct sink *sink) {
     double seconds = (double)(rte_rdtsc() - sink->start_tsc) / (double)rte_get_tsc_hz();
     uint32_t size = rsspp_port_block(sink->rsspp)->table_size;
     uint16_t table[size];
-    int have_table = current_table(sink, table, size) == 0;
-    if (!have_table)
-        fprintf(stderr, "rsspp-sink: no table to report: %s\n", rsspp_error());
+    int have_table = current_table(sink, table) == 0;
     report_queues(sink, have_table ? table : NULL);
     report_port(sink, seconds);
     if (sink->options.count && have_table)

@@ -7,6 +7,7 @@
 #define RSSPP_SINK_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <rte_common.h>
 #include <rte_mbuf.h>
@@ -28,19 +29,24 @@ struct sink_options {
     int yield;               /* sleep, not spin, when idle or working */
     uint32_t flows_per_bucket;
     int count;               /* 0: no rsspp calls (benchmark baseline) */
+    int mailbox;             /* apply tables posted by rss-apply (rsspp_port_poll) */
     uint64_t stop_after;     /* packets; 0: never */
     double duration;         /* seconds; 0: until SIGINT/SIGTERM */
     uint32_t ring_size;
     uint32_t mbufs;
 };
 
+/* Whether --help is among the arguments, EAL's or the sink's: the sink's usage is printed
+ * before EAL starts. */
+int wants_help(int argc, char **argv);
+void print_usage(FILE *stream);
 /* Parses the application's arguments (after EAL's). Returns 0, or -1 after printing why. */
 int parse_options(int argc, char **argv, struct sink_options *options);
 
 /* One flow of a bucket: its hash input bytes are its identity. */
 struct flow {
     uint8_t key_length;
-    uint8_t key[36];
+    uint8_t key[RSSPP_HASH_INPUT_MAX];
     uint64_t packets;
     uint64_t bytes;
     uint64_t last_seen;      /* TSC; slots idle past the timeout are free */
@@ -94,13 +100,12 @@ struct sink {
 int worker_main(void *worker);
 /* The software RSS dispatcher; runs on the main lcore and returns when quit is set. */
 void dispatcher_main(struct sink *sink);
-/* Checks signals, --duration and --stop-after; sets quit. Called by the main lcore. */
+/* Applies a table rss-apply posted, checks signals, --duration and --stop-after; sets quit.
+ * Called by the main lcore. */
 void control_tick(struct sink *sink);
 
 extern struct sink the_sink;
 
-/* The table in force (RETA or software table); 0 or a negative errno. */
-int current_table(const struct sink *sink, uint16_t *table, uint32_t size);
 void report_ready(const struct sink *sink);
 void report_table(const struct sink *sink);
 void report_exit(const struct sink *sink);

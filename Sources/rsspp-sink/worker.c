@@ -82,7 +82,8 @@ static void process(struct sink *sink, struct worker *worker, struct rte_mbuf **
     if (worker->counter != NULL)
         rsspp_count_burst(worker->counter, packets, count);
     work(&sink->options, count);
-    worker->stats.packets += count;
+    /* Read by the main lcore while this worker runs (--stop-after): one writer, relaxed store. */
+    __atomic_store_n(&worker->stats.packets, worker->stats.packets + count, __ATOMIC_RELAXED);
     worker->stats.bytes += bytes;
     rte_pktmbuf_free_bulk(packets, count);
 }

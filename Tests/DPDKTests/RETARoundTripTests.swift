@@ -3,14 +3,16 @@ import Glibc
 #endif
 import NICSim
 import RSSRecords
+import RssppDPDK
 import Testing
 import TestSupport
 
 extension DPDKPath {
     /// Proof 1 of the DPDK path: on a real PMD (net_null: RETA update and query, 128 entries) with
-    /// 4 queues, `rss-apply dpdk:` writes tables of every shape from a secondary process, and both
-    /// `rss-count dpdk:` (another secondary) and the primary itself read each one back; tables that
-    /// do not fit are refused before they reach the PMD.
+    /// 4 queues, `rss-apply dpdk:` gets tables of every shape into the RETA, through the primary's
+    /// mailbox or written from its own process when the primary has none (--no-mailbox), and
+    /// DPDK's own query from another secondary, `rss-count dpdk:` and the primary itself read each
+    /// one back; tables that do not fit are refused before they reach the PMD.
     @Suite struct RETARoundTripTests {
         static let size = 128
 
@@ -41,8 +43,9 @@ extension DPDKPath {
             return try LoadRecord(jsonLine: Array(result.stdout.utf8), lineNumber: 1)
         }
 
-        @Test func tablesOfEveryShapeReadBackEqual() throws {
-            try Primary.with(vdev: "net_null0", workers: 4, options: Self.primaryOptions, secondaries: true) { primary in
+        @Test(arguments: [[], ["--no-mailbox"]])
+        func tablesOfEveryShapeReadBackEqual(mailbox: [String]) throws {
+            try Primary.with(vdev: "net_null0", workers: 4, options: Self.primaryOptions + mailbox, secondaries: true) { primary in
                 var previous = try primary.table()
                 for (index, shape) in Self.shapes.enumerated() {
                     try writeFile(primary.directory.file("plan"), plan(shape.reta, after: previous, device: primary.device))
@@ -52,6 +55,7 @@ extension DPDKPath {
                     #expect(applied.status == 0, "\(shape.name): \(applied.stderr)")
                     #expect(try PlanRecord(jsonLine: Array(applied.stdout.utf8), lineNumber: 1).applied != nil, "\(shape.name)")
 
+                    #expect(try PMDTable.query(primary) == shape.reta, "\(shape.name): the PMD holds it")
                     let record = try counted(primary)
                     #expect(record.reta == shape.reta, "\(shape.name): rss-count reads it back")
                     #expect(record.queues == 4)
@@ -79,7 +83,7 @@ extension DPDKPath {
                     #expect(result.stderr == "rss-apply: line 1: \(refused.message)\n")
                     #expect(result.stdout.isEmpty)
                 }
-                #expect(try primary.table() == before, "the PMD's table is untouched")
+                #expect(try PMDTable.query(primary) == before, "the PMD's table is untouched")
                 #expect(try counted(primary).reta == before)
             }
         }
@@ -105,12 +109,12 @@ extension DPDKPath {
         @Test func aBlockOfAnotherLayoutVersionIsRefused() throws {
             try Primary.with(vdev: "net_null0", workers: 4, options: Self.primaryOptions, secondaries: true) { primary in
                 let block = try BlockInHugepages(primary: primary)
-                block.setVersion(2)
+                block.setVersion(UInt32(RSSPP_LAYOUT_VERSION) + 1)
                 let result = try shell("rss-count \(primary.device) --epochs 1", in: primary.directory)
-                block.setVersion(1)
+                block.setVersion(UInt32(RSSPP_LAYOUT_VERSION))
                 #expect(result.status == 69)
-                #expect(result.stderr == "rss-count: \(primary.device): memzone rsspp_port_0 has layout version 2; "
-                        + "this program reads layout version 1\n")
+                #expect(result.stderr == "rss-count: \(primary.device): memzone rsspp_port_0 has layout version "
+                        + "\(RSSPP_LAYOUT_VERSION + 1); this program reads layout version \(RSSPP_LAYOUT_VERSION)\n")
                 #expect(try shell("rss-count \(primary.device) --epochs 1 --interval 0.05", in: primary.directory).status == 0)
             }
         }

@@ -38,14 +38,16 @@ struct rsspp_port_facts {
     uint16_t reta_size;       /* 0: the PMD has no RETA */
 };
 
-/* 0 and the port's facts, or -1 with a message naming the ports that do exist. */
+/* 0 and the port's facts, or -1 with a message naming the ports that do exist, or the
+ * primary's end: every call first checks that the primary still runs. */
 int rsspp_secondary_port(uint16_t port_id, struct rsspp_port_facts *facts, char *error,
                          size_t error_size);
 
-/* Finds the port's rsspp block ("rsspp_port_<port>") and checks its magic and layout
- * version. Returns 0 with `*block` set; -ENOENT when there is none (the primary does not
- * count with librsspp_dpdk); -EPROTO for a block this program cannot read. Both failures
- * leave a message in `error`. */
+/* Finds the port's rsspp block ("rsspp_port_<port>") and checks its magic, layout version
+ * and primary (rsspp_block_check, rsspp_block_live). Returns 0 with `*block` set; -ENOENT
+ * when there is none (the primary does not count with librsspp_dpdk); -EPROTO for a block
+ * this program cannot read; -ESRCH when the primary has ended. Every failure leaves a
+ * message in `error`. */
 int rsspp_secondary_block(uint16_t port_id, struct rsspp_block **block, char *error,
                           size_t error_size);
 

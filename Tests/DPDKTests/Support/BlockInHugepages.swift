@@ -28,6 +28,15 @@ final class BlockInHugepages {
 
     deinit { munmap(mapping, length) }
 
+    /// The block in this process's mapping of the primary's memory.
+    var block: UnsafeMutablePointer<rsspp_block> { (mapping + offset).assumingMemoryBound(to: rsspp_block.self) }
+
+    /// The block's table, as the primary last stored it.
+    var table: [Int] {
+        let entries = (mapping + offset + Int(block.pointee.table_offset)).assumingMemoryBound(to: UInt16.self)
+        return (0..<Int(block.pointee.table_size)).map { Int(entries[$0]) }
+    }
+
     func setVersion(_ version: UInt32) {
         (mapping + offset + MemoryLayout<UInt64>.size).storeBytes(of: version, as: UInt32.self)
     }
@@ -42,8 +51,10 @@ final class BlockInHugepages {
               let mapping = mmap(nil, Int(status.st_size), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0),
               mapping != MAP_FAILED else { return nil }
         let length = Int(status.st_size)
+        // A block that runs past this file's page continues in another file: not usable here.
         for offset in stride(from: 0, to: length - 64, by: 64)
-        where mapping.load(fromByteOffset: offset, as: UInt64.self) == RSSPP_BLOCK_MAGIC {
+        where mapping.load(fromByteOffset: offset, as: UInt64.self) == RSSPP_BLOCK_MAGIC
+            && offset + Int(mapping.load(fromByteOffset: offset + MemoryLayout<rsspp_block>.offset(of: \.zone_size)!, as: UInt64.self)) <= length {
             return (mapping, length, offset)
         }
         munmap(mapping, length)

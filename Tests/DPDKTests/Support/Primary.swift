@@ -73,6 +73,18 @@ final class Primary {
         return try lines(ofType: "table").last!.integers("reta")
     }
 
+    /// Sends `signal` to the primary (SIGSTOP, SIGCONT: a primary that stops polling).
+    func signal(_ signal: Int32) {
+        kill(pid, signal)
+    }
+
+    /// Ends the primary with `signal` and waits until it is gone, as an operator's `kill` or an
+    /// OOM kill would.
+    func end(with signal: Int32) {
+        kill(pid, signal)
+        _ = waitUntil(seconds: 20) { !isRunning() }
+    }
+
     /// Stops the primary (SIGTERM) and returns what it printed on exit.
     func stop() throws -> SinkExit {
         kill(pid, SIGTERM)
