@@ -71,7 +71,7 @@ let package = Package(
         .target(name: "DPDKPort", dependencies: [
             "CDPDKSecondary", "RssppDPDK", "LoadSources", "TableTargets", "RSSRecords"]),
         // The reference DPDK primary: counts with RssppDPDK, the test peer and the template.
-        .executableTarget(name: "rsspp-sink", dependencies: ["RssppDPDK"], cSettings: dpdkCFlags,
+        .executableTarget(name: "rsspp-sink", dependencies: ["RssppDPDK", "RssppVersion"], cSettings: dpdkCFlags,
                           linkerSettings: dpdkLibraries),
 
         // The library's costs: counting a burst, reading a block (scripts/bench-dpdk).
@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "LoadSourcesTests", dependencies: ["LoadSources", "NICSim", "RSSHash", "RSSRecords", "TestSupport"]),
         // Runs the built tools end to end, alone and in pipelines.
         .testTarget(name: "PipelineTests", dependencies: [
-            "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply", "rss-report"]),
+            "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply", "rss-report", "rsspp-sink"]),
         .testTarget(name: "EthtoolTests", dependencies: ["Ethtool", "TableTargets", "TestSupport"]),
         // The ethtool: target and the kernel pipeline on a real RSS driver: virtio-net in a QEMU guest.
         .testTarget(name: "VirtioGuestTests", dependencies: ["RSSHash", "RSSRecords", "TestSupport"]),

@@ -189,10 +189,8 @@ int main(int argc, char **argv) {
     /* Short sleeps under --yield should be short: EAL's threads inherit the slack. */
     prctl(PR_SET_TIMERSLACK, 1000UL);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (wants_help(argc, argv)) {
-        print_usage(stdout);
+    if (answered_without_eal(argc, argv))
         return 0;
-    }
     int consumed = rte_eal_init(argc, argv);
     if (consumed < 0) {
         fprintf(stderr, "rsspp-sink: rte_eal_init: %s\n", rte_strerror(rte_errno));

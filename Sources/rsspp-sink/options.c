@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rsspp_version.h"
 #include "sink.h"
 
 static const char usage[] =
@@ -30,7 +31,8 @@ static const char usage[] =
     "  --duration S           exit after S seconds\n"
     "  --ring-size N          ring of each worker in software mode, a power of two (1024)\n"
     "  --mbufs N              mbuf pool size (default 8191)\n"
-    "  --help                 this text, without starting EAL\n";
+    "  --help                 this text, without starting EAL\n"
+    "  --version              the rsspp release, without starting EAL\n";
 
 enum {
     OPT_PORT = 256, OPT_QUEUES, OPT_SOFTWARE, OPT_TABLE, OPT_KEY, OPT_WORK, OPT_RATE, OPT_YIELD,
@@ -98,10 +100,17 @@ static int hex_key(const char *text, uint8_t *key, uint32_t *size) {
     return -1;
 }
 
-int wants_help(int argc, char **argv) {
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0)
+int answered_without_eal(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            print_usage(stdout);
             return 1;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            puts(rsspp_version);
+            return 1;
+        }
+    }
     return 0;
 }
 

@@ -36,9 +36,9 @@ struct sink_options {
     uint32_t mbufs;
 };
 
-/* Whether --help is among the arguments, EAL's or the sink's: the sink's usage is printed
- * before EAL starts. */
-int wants_help(int argc, char **argv);
+/* Prints the sink's usage for --help, or the release for --version, wherever it stands among
+ * EAL's arguments or the sink's, and says so: neither starts EAL. */
+int answered_without_eal(int argc, char **argv);
 void print_usage(FILE *stream);
 /* Parses the application's arguments (after EAL's). Returns 0, or -1 after printing why. */
 int parse_options(int argc, char **argv, struct sink_options *options);
