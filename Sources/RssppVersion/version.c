@@ -1,3 +1,2 @@
+/* SwiftPM builds a C target from at least one source file; the release is the header's macro. */
 #include "rsspp_version.h"
-
-const char rsspp_version[] = RSSPP_VERSION;

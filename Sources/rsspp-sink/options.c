@@ -107,7 +107,7 @@ int answered_without_eal(int argc, char **argv) {
             return 1;
         }
         if (strcmp(argv[i], "--version") == 0) {
-            puts(rsspp_version);
+            puts(RSSPP_VERSION);
             return 1;
         }
     }

@@ -4,6 +4,4 @@
 
 #define RSSPP_VERSION "0.2.0"
 
-extern const char rsspp_version[];
-
 #endif
