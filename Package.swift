@@ -11,7 +11,6 @@ let dpdkLibraries: [LinkerSetting] = ["rte_ethdev", "rte_mbuf", "rte_mempool", "
 
 let package = Package(
     name: "rsspp",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "rss-count", targets: ["rss-count"]),
         .executable(name: "rss-plan", targets: ["rss-plan"]),
@@ -29,14 +28,18 @@ let package = Package(
         .target(name: "RSSRecords"),
         // Toeplitz hashing and the packet fields it hashes.
         .target(name: "RSSHash"),
+        // The release number, in a C header so that C tools and the Swift tools print the same one.
+        .target(name: "RssppVersion"),
+        // The project's one percentile (nearest rank), for reports and benchmarks.
+        .target(name: "Statistics"),
         // Line I/O, exit codes and signal handling shared by the command-line tools.
-        .target(name: "ToolSupport", dependencies: ["RSSRecords"]),
+        .target(name: "ToolSupport", dependencies: ["RSSRecords", "RssppVersion"]),
         // The simulated NIC: its state file, traffic scenarios and cost model.
         .target(name: "NICSim", dependencies: ["RSSRecords", "RSSHash", "ToolSupport"]),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap",
                        providers: [.apt(["libpcap-dev"])]),
         // Where load records come from (rss-count).
-        .target(name: "LoadSources", dependencies: ["RSSRecords", "RSSHash", "NICSim", "CPcap"]),
+        .target(name: "LoadSources", dependencies: ["RSSRecords", "RSSHash", "NICSim", "CPcap", "ToolSupport"]),
         .systemLibrary(name: "CBPF", pkgConfig: "libbpf",
                        providers: [.apt(["libbpf-dev"])]),
         // Builds bpf/rss_count.bpf.c (clang -target bpf) and embeds the object in XDPCounting.
@@ -49,7 +52,7 @@ let package = Package(
         // Bucket -> queue assignment algorithms (rss-plan).
         .target(name: "Planning", dependencies: ["RSSRecords"]),
         // Planners replayed side by side on the scenarios (rss-bench).
-        .target(name: "Benchmarks", dependencies: ["Planning", "NICSim", "RSSHash", "RSSRecords"]),
+        .target(name: "Benchmarks", dependencies: ["Planning", "NICSim", "RSSHash", "RSSRecords", "Statistics"]),
         // The SIOCETHTOOL ioctl and the kernel's ethtool structs (a tiny C shim).
         .target(name: "CEthtool"),
         // A Linux interface's RSS table, key, hash fields and channels, typed for Swift.
@@ -76,7 +79,7 @@ let package = Package(
                           linkerSettings: dpdkLibraries),
 
         // Summaries of runs of load records (rss-report, the demo).
-        .target(name: "Reporting", dependencies: ["RSSRecords", "ToolSupport"]),
+        .target(name: "Reporting", dependencies: ["RSSRecords", "Statistics", "ToolSupport"]),
 
         .executableTarget(name: "rss-count", dependencies: [
             "LoadSources", "NICSim", "XDPCounting", "DPDKPort", "ToolSupport",
@@ -85,30 +88,31 @@ let package = Package(
             "Planning", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-apply", dependencies: [
-            "TableTargets", "DPDKPort", "ToolSupport",
+            "TableTargets", "DPDKPort", "ToolSupport", "RSSRecords",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The XDP counter's benchmark (scripts/bench-xdp).
         .executableTarget(name: "xdp-bench", dependencies: [
-            "XDPCounting", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            "Statistics", "XDPCounting", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-report", dependencies: [
-            "Reporting", "ToolSupport",
+            "Reporting", "RSSRecords", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-bench", dependencies: [
             "Benchmarks", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "RSSRecordsTests", dependencies: ["RSSRecords"]),
-        .testTarget(name: "RSSHashTests", dependencies: ["RSSHash", "TestSupport"]),
+        .testTarget(name: "RSSHashTests", dependencies: ["NICSim", "RSSHash", "TestSupport"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "RSSRecords"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Planning", "RSSRecords"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
-        .testTarget(name: "NICSimTests", dependencies: ["NICSim", "RSSHash", "TestSupport"]),
+        .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
+        .testTarget(name: "NICSimTests", dependencies: ["NICSim", "RSSHash", "RSSRecords", "TestSupport"]),
         .testTarget(name: "TableTargetsTests", dependencies: ["TableTargets", "NICSim", "RSSRecords", "TestSupport"]),
         .testTarget(name: "LoadSourcesTests", dependencies: ["LoadSources", "NICSim", "RSSHash", "RSSRecords", "TestSupport"]),
         // Runs the built tools end to end, alone and in pipelines.
         .testTarget(name: "PipelineTests", dependencies: [
-            "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply"]),
+            "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply", "rss-report"]),
         .testTarget(name: "EthtoolTests", dependencies: ["Ethtool", "TableTargets", "TestSupport"]),
         // The ethtool: target and the kernel pipeline on a real RSS driver: virtio-net in a QEMU guest.
         .testTarget(name: "VirtioGuestTests", dependencies: ["RSSHash", "RSSRecords", "TestSupport"]),
@@ -116,7 +120,7 @@ let package = Package(
         // vectors for the tests above.
         .target(name: "TestSupport", dependencies: ["NICSim", "RSSHash", "RSSRecords", "CNetNamespace"], path: "Tests/TestSupport"),
         // The XDP counter through BPF_PROG_TEST_RUN and on veth in a network namespace.
-        .testTarget(name: "XDPCountingTests", dependencies: ["XDPCounting", "Ethtool", "RSSHash", "CBPF", "TestSupport"]),
+        .testTarget(name: "XDPCountingTests", dependencies: ["XDPCounting", "Ethtool", "NICSim", "RSSHash", "CBPF", "TestSupport"]),
         // Packet sockets and setns for TestSupport's network namespaces.
         .target(name: "CNetNamespace", path: "Tests/CNetNamespace"),
         // The DPDK library's hash and block, and the DPDK path end to end (root, hugepages).

@@ -1,5 +1,6 @@
 import Planning
 import RSSRecords
+import Statistics
 
 /// How one planner did on one trace. Loads are true demand in cores (not capped at 1): what
 /// the cores would have had to do.
@@ -62,9 +63,3 @@ public func replay(_ trace: TrafficTrace, with planner: inout some RecordPlanner
 }
 
 func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
-
-func percentile(_ values: [Double], _ fraction: Double) -> Double {
-    guard !values.isEmpty else { return 0 }
-    let sorted = values.sorted()
-    return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * fraction).rounded()))]
-}

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Planning
+import Statistics
 
 /// Solve time of each contender per table size and queue count, on steady heavy-tailed traffic.
 public struct SolveTimes: Sendable {

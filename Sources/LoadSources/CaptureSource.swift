@@ -37,7 +37,7 @@ public final class CaptureSource: LoadSource {
 
     public init(path: String, options: CounterOptions, pacer: Pacer) throws(SourceError) {
         guard access(path, R_OK) == 0 else {
-            throw SourceError(.unavailable, "\(path): cannot open: \(String(cString: strerror(errno)))")
+            throw SourceError(.noInput, "\(path): cannot open: \(String(cString: strerror(errno)))")
         }
         var message = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
         guard let capture = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &message)

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import NICSim
 import RSSHash
+import RSSRecords
 
 /// What `rss-count` was asked for, shared by every source that drives the simulated NIC.
 public struct CounterOptions: Sendable {
@@ -29,6 +30,34 @@ public struct CounterOptions: Sendable {
 
     public init() {}
 
+    /// Epoch lengths a counter loop can keep: below a millisecond reading the counters takes a
+    /// good part of the epoch; a planner hearing from the NIC less than hourly is not balancing
+    /// load any more.
+    public static let intervals: ClosedRange<Double> = 0.001...3600
+    /// Per-packet CPU costs of real packet processing: from a nanosecond (a core forwarding
+    /// without touching the payload) to a second. Cheaper packets would mean more packets per
+    /// epoch than the simulation counts.
+    public static let costs: ClosedRange<Double> = 1...1e9
+    /// The NIC shapes the simulated NIC takes: those a record may have.
+    public static let queueCounts = 1...RecordContract.maxQueues
+    public static let tableSizes = 1...RecordContract.maxTableSize
+
+    /// Refuses options outside those bounds with a usage error naming the option and its bounds.
+    public func validate() throws(SourceError) {
+        try require(interval, in: Self.intervals, "--interval", unit: " seconds")
+        try require(costNanoseconds, in: Self.costs, "--cost", unit: " nanoseconds")
+        if let queues { try require(queues, in: Self.queueCounts, "--queues") }
+        if let tableSize { try require(tableSize, in: Self.tableSizes, "--reta-size") }
+        if let epochs, epochs < 0 { throw SourceError(.usage, "--epochs is \(epochs): it must be 0 or more") }
+    }
+
+    private func require<Value: Comparable>(_ value: Value, in range: ClosedRange<Value>, _ option: String,
+                                            unit: String = "") throws(SourceError) {
+        guard !range.contains(value) else { return }
+        throw SourceError(.usage, "\(option) is \(shown(value)): it must be a positive number, from "
+                          + "\(shown(range.lowerBound)) to \(shown(range.upperBound))\(unit)")
+    }
+
     public static var defaultNICPath: String {
         let directory = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         return (directory.isEmpty ? "/tmp" : directory) + "/rsspp-nic.json"
@@ -47,14 +76,13 @@ public struct CounterOptions: Sendable {
                 || key.map { $0 != state.key } == true
             guard !created && differs else { return (file, state) }
             let reconfigured = try file.update { state in
-                let generation = state.generation
-                state = NICState(queues: queues ?? state.queues, tableSize: tableSize ?? state.reta.count,
-                                 key: key ?? state.key)
-                state.generation = generation
+                let fresh = NICState(queues: queues ?? state.queues, tableSize: tableSize ?? state.reta.count,
+                                     key: key ?? state.key)
+                (state.queues, state.reta, state.key) = (fresh.queues, fresh.reta, fresh.key)
             }
             return (file, reconfigured)
         } catch {
-            throw SourceError(.unavailable, "\(error)")
+            throw SourceError(stateFile: error)
         }
     }
 }
@@ -63,7 +91,15 @@ extension NICStateFile {
     /// The NIC as the file describes it now: read every epoch, so a table `rss-apply` wrote is in
     /// force from the next epoch on.
     func simulatedNIC() throws(SourceError) -> SimulatedNIC {
-        do { return SimulatedNIC(state: try load()) } catch { throw SourceError(.unavailable, error.description) }
+        do { return SimulatedNIC(state: try load()) } catch { throw SourceError(stateFile: error) }
+    }
+}
+
+extension SourceError {
+    /// A state file that breaks the contract is bad input; one that cannot be read is unavailable.
+    init(stateFile error: any Error) {
+        let badContent = (error as? NICStateFileError)?.kind == .badContent
+        self.init(badContent ? .badInput : .unavailable, "\(error)")
     }
 }
 
@@ -73,4 +109,10 @@ func absolutePath(_ path: String) -> String {
     guard !path.hasPrefix("/"), let cwd = getcwd(nil, 0) else { return path }
     defer { free(cwd) }
     return String(cString: cwd) + "/" + path
+}
+
+/// 3600 rather than 3600.0, for messages.
+private func shown(_ value: some Comparable) -> String {
+    guard let real = value as? Double, real == real.rounded(), real.magnitude < 1e15 else { return "\(value)" }
+    return String(Int(real))
 }

@@ -2,11 +2,14 @@
 import Glibc
 #endif
 import RSSRecords
+import ToolSupport
 
 /// SIGINT and SIGTERM held pending instead of killing the process, so that a counter stops
 /// between two records rather than in the middle of writing one.
 public struct StopSignals: Sendable {
     private let signals: sigset_t
+    /// Longest stretch a wait goes without checking whether standard output is still read.
+    private static let readerCheckNanoseconds: UInt64 = 100_000_000
 
     /// Blocks the signals for the process; call before any thread starts.
     public static func hold() -> StopSignals {
@@ -26,13 +29,16 @@ public struct StopSignals: Sendable {
         return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1
     }
 
-    /// Sleeps until `deadline` (monotonic nanoseconds); true when a stop signal came first.
+    /// Sleeps until `deadline` (monotonic nanoseconds); true when a stop signal came first, or
+    /// the reader of standard output went away: a counter whose records nobody reads stops
+    /// then, not at its next write, which may be an interval away.
     func sleep(until deadline: UInt64) -> Bool {
         var signals = self.signals
         while true {
             let now = monotonicNanoseconds()
             guard now < deadline else { return arrived }
-            let remaining = deadline - now
+            if RecordOutput.readerGone() { return true }
+            let remaining = min(deadline - now, Self.readerCheckNanoseconds)
             var timeout = timespec(tv_sec: Int(remaining / 1_000_000_000), tv_nsec: Int(remaining % 1_000_000_000))
             if sigtimedwait(&signals, nil, &timeout) > 0 { return true }
             guard errno == EAGAIN || errno == EINTR else { return arrived }

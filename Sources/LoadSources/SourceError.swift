@@ -5,6 +5,8 @@ public struct SourceError: Error, CustomStringConvertible, Equatable {
         case usage
         /// The input is not what it claims to be: not a capture, an unknown link type (exit 65).
         case badInput
+        /// An input file does not exist or cannot be opened (exit 66).
+        case noInput
         /// A file or device cannot be read or written (exit 69).
         case unavailable
     }

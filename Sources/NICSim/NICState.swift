@@ -12,12 +12,19 @@ public struct NICState: Sendable, Equatable {
     public var key: [UInt8]
     /// Bumped by every table write, so a reader can tell a new table from an old one.
     public var generation: Int
+    /// Members that other writers added, written back as they were read.
+    public var otherMembers: [UnknownMember]
+    /// The `time` of the last plan `rss-apply` wrote, which refuses older ones.
+    public var planTime: Double?
 
-    public init(queues: Int, reta: [Int], key: [UInt8] = Toeplitz.microsoftKey, generation: Int = 0) {
+    public init(queues: Int, reta: [Int], key: [UInt8] = Toeplitz.microsoftKey, generation: Int = 0,
+                planTime: Double? = nil, otherMembers: [UnknownMember] = []) {
         self.queues = queues
         self.reta = reta
         self.key = key
         self.generation = generation
+        self.otherMembers = otherMembers
+        self.planTime = planTime
     }
 
     /// A fresh NIC with the table `bucket mod queues`, as drivers initialise it.
@@ -33,6 +40,8 @@ public struct NICState: Sendable, Equatable {
         line.field("reta", reta)
         line.field("key", hexString(key))
         line.field("generation", generation)
+        line.optionalField("plan_time", planTime)
+        for member in otherMembers { line.field(member) }
         return line.finish()
     }
 
@@ -40,7 +49,9 @@ public struct NICState: Sendable, Equatable {
         var header = RecordHeader()
         var keyText: String?
         var queues, generation: Int?
+        var planTime: Double?
         var reta: [Int]?
+        var otherMembers: [UnknownMember] = []
         try decodeObject(jsonLine, lineNumber: lineNumber) { scanner, name in
             switch name {
             case "type": header.type = try scanner.string()
@@ -49,7 +60,8 @@ public struct NICState: Sendable, Equatable {
             case "reta": reta = try scanner.integerArray()
             case "key": keyText = try scanner.string()
             case "generation": generation = try scanner.integer()
-            default: try scanner.skipValue()
+            case "plan_time": planTime = try scanner.double()
+            default: otherMembers.append(UnknownMember(name: name, json: try scanner.rawValue()))
             }
         }
         try header.validate(expecting: "nic", line: lineNumber)
@@ -60,6 +72,11 @@ public struct NICState: Sendable, Equatable {
         if let keyText {
             do { key = try parseHexKey(keyText) } catch { throw RecordError(line: lineNumber, field: "key", error.description) }
         }
-        self.init(queues: queueCount, reta: table, key: key, generation: generation ?? 0)
+        if let generation, generation < 0 {
+            throw RecordError(line: lineNumber, field: "generation", "is negative (\(generation))")
+        }
+        try check.finite(planTime, "plan_time")
+        self.init(queues: queueCount, reta: table, key: key, generation: generation ?? 0, planTime: planTime,
+                  otherMembers: otherMembers)
     }
 }

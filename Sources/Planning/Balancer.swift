@@ -39,7 +39,7 @@ public struct PlannerOptions: Sendable {
     /// move; nil for the algorithm's own (RSS++'s dead band T = 0.02; the adaptive planner's
     /// measured noise).
     public var threshold: Double?
-    /// Load each core should run at when autoscaling.
+    /// Load each core should run at when autoscaling, within `targetLoads`.
     public var targetLoad: Double
     public var autoscale: Bool
     public var minQueues: Int
@@ -56,6 +56,10 @@ public struct PlannerOptions: Sendable {
         self.maxQueues = maxQueues
         self.maxMoves = maxMoves
     }
+
+    /// Target loads worth autoscaling to: a core planned to run at less than 1% would need more
+    /// cores than any NIC has queues for the lightest measurable load.
+    public static let targetLoads: ClosedRange<Double> = 0.01...1
 }
 
 /// A bucket -> queue assignment algorithm. It keeps whatever history it wants between calls;

@@ -35,12 +35,12 @@ struct CoreScaling {
         // what it asks beyond that share no added core can take.
         var servable = total
         for bucket in buckets where bucket > perCore { servable -= bucket - perCore }
-        let needed = min(max(Int((servable / perCore).rounded(.up)), limits.lowerBound), limits.upperBound)
+        let needed = coreCount(servable / perCore, within: limits)
         if needed > active {
             removalStreak = 0
             return needed - active
         }
-        let comfortably = max(Int((servable / (perCore * (1 - Self.hysteresis))).rounded(.up)), limits.lowerBound)
+        let comfortably = coreCount(servable / (perCore * (1 - Self.hysteresis)), within: limits)
         removalStreak = comfortably < active ? removalStreak + 1 : 0
         guard removalStreak >= Self.patience else { return 0 }
         removalStreak = 0
@@ -48,4 +48,13 @@ struct CoreScaling {
     }
 
     mutating func reset() { removalStreak = 0 }
+
+    /// `cores` rounded up into `limits`, clamped while still a double: loads that are tiny but
+    /// legal (1e-200) make the per-core share so small that the quotient is infinite, or NaN,
+    /// and then all the cores there may be are what is needed.
+    private func coreCount(_ cores: Double, within limits: ClosedRange<Int>) -> Int {
+        guard cores < Double(limits.upperBound) else { return limits.upperBound }
+        guard cores > Double(limits.lowerBound) else { return limits.lowerBound }
+        return Int(cores.rounded(.up))
+    }
 }

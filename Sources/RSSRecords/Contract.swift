@@ -6,6 +6,17 @@ public enum RecordContract {
     public static let readableVersions: ClosedRange<Int> = 1...1
     /// Longest line a tool reads; a 2048-bucket record with byte counters is about 40 KB.
     public static let defaultMaxLineBytes = 4 << 20
+    /// Most queues a record may have: twice the logical CPUs of the largest servers sold today,
+    /// one queue per CPU being what drivers set up. Anything more is a corrupt record, whose
+    /// per-queue arrays a reader must not allocate.
+    public static let maxQueues = 1024
+    /// Longest indirection table a record may carry. NICs have 64 (ixgbe) to 2048 (E810) entries,
+    /// mlx5 at most a few thousand; a 65536-entry record with byte counters stays within
+    /// `defaultMaxLineBytes`.
+    public static let maxTableSize = 65536
+    /// Deepest nesting of objects and arrays in a line, the record itself counting as one:
+    /// records nest two levels, and every level costs the reader stack.
+    public static let maxNesting = 64
 }
 
 /// The members every record has, read from one line; the rest is left to the record type.
@@ -79,12 +90,19 @@ public struct TableChecks {
     public func queues(_ queues: Int?) throws(RecordError) -> Int {
         let queues = try require(queues, "queues")
         guard queues >= 1 else { throw RecordError(line: line, field: "queues", "is \(queues); at least 1 queue is needed") }
+        guard queues <= RecordContract.maxQueues else {
+            throw RecordError(line: line, field: "queues", "is \(queues); a device has at most \(RecordContract.maxQueues)")
+        }
         return queues
     }
 
     public func reta(_ reta: [Int]?, queues: Int) throws(RecordError) -> [Int] {
         let reta = try require(reta, "reta")
         guard !reta.isEmpty else { throw RecordError(line: line, field: "reta", "is empty") }
+        guard reta.count <= RecordContract.maxTableSize else {
+            throw RecordError(line: line, field: "reta",
+                              "has \(reta.count) entries; tables have at most \(RecordContract.maxTableSize)")
+        }
         if let bad = reta.firstIndex(where: { $0 < 0 || $0 >= queues }) {
             throw RecordError(line: line, field: "reta",
                               "entry \(bad) is \(reta[bad]); queues are 0...\(queues - 1)")
@@ -97,9 +115,16 @@ public struct TableChecks {
         throw RecordError(line: line, field: field, "has \(values.count) entries, \"\(of)\" has \(expected)")
     }
 
+    /// Non-negative counts whose sum a 64-bit integer holds, so that no reader's totals overflow.
     public func counts(_ values: [Int]?, _ field: String) throws(RecordError) {
-        guard let values, let bad = values.firstIndex(where: { $0 < 0 }) else { return }
-        throw RecordError(line: line, field: field, "entry \(bad) is negative (\(values[bad]))")
+        guard let values else { return }
+        var sum = 0
+        for (index, value) in values.enumerated() {
+            guard value >= 0 else { throw RecordError(line: line, field: field, "entry \(index) is negative (\(value))") }
+            let (next, overflow) = sum.addingReportingOverflow(value)
+            guard !overflow else { throw RecordError(line: line, field: field, "entries add up to more than \(Int.max)") }
+            sum = next
+        }
     }
 
     public func fractions(_ values: [Double]?, _ field: String) throws(RecordError) {

@@ -47,6 +47,15 @@ public struct JSONLine {
         }
     }
 
+    /// A member read from another line and passed on as it was written.
+    public mutating func field(_ member: UnknownMember) {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        needsComma = true
+        appendString(member.name)
+        bytes.append(UInt8(ascii: ":"))
+        bytes += member.json
+    }
+
     public mutating func optionalField(_ name: StaticString, _ value: Double?) { if let value { field(name, value) } }
     public mutating func optionalField(_ name: StaticString, _ value: String?) { if let value { field(name, value) } }
     public mutating func optionalField(_ name: StaticString, _ value: [Int]?) { if let value { field(name, value) } }
@@ -104,5 +113,18 @@ public struct JSONLine {
             }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+}
+
+/// A member a reader does not know, kept as written: the contract lets writers add members, so a
+/// tool that rewrites a record passes them on.
+public struct UnknownMember: Sendable, Equatable {
+    public var name: String
+    /// The member's value as JSON text.
+    public var json: [UInt8]
+
+    public init(name: String, json: [UInt8]) {
+        self.name = name
+        self.json = json
     }
 }

@@ -12,6 +12,9 @@ public struct JSONScanner {
 
     private let bytes: UnsafeBufferPointer<UInt8>
     public private(set) var offset = 0
+    /// Objects and arrays open around the current position: bounded, because every level is a
+    /// stack frame, and a line of brackets would otherwise overflow the stack.
+    private var depth = 0
 
     public init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -51,9 +54,18 @@ public struct JSONScanner {
         }
     }
 
+    private mutating func enterNesting() throws(Failure) {
+        guard depth < RecordContract.maxNesting else {
+            throw fail("is nested deeper than \(RecordContract.maxNesting) levels of objects and arrays")
+        }
+        depth += 1
+    }
+
     /// Calls `body` once per member with the scanner positioned at the member's value, which
     /// `body` must consume.
     public mutating func object(_ body: (inout JSONScanner, String) throws -> Void) throws {
+        try enterNesting()
+        defer { depth -= 1 }
         try expect(UInt8(ascii: "{"))
         if try peekByte() == UInt8(ascii: "}") { offset += 1; return }
         while true {
@@ -69,6 +81,8 @@ public struct JSONScanner {
 
     /// Calls `body` once per element with the scanner positioned at the element.
     public mutating func array(_ body: (inout JSONScanner) throws -> Void) throws {
+        try enterNesting()
+        defer { depth -= 1 }
         try expect(UInt8(ascii: "["))
         if try peekByte() == UInt8(ascii: "]") { offset += 1; return }
         while true {
@@ -80,6 +94,8 @@ public struct JSONScanner {
         }
     }
 
+    /// A string, which must be valid UTF-8: bytes that are not are refused, never replaced, so
+    /// that a name read is the name written.
     public mutating func string() throws(Failure) -> String {
         guard try peekByte() == UInt8(ascii: "\"") else { throw fail("expected a string") }
         offset += 1
@@ -89,8 +105,10 @@ public struct JSONScanner {
             let byte = bytes[offset]
             if byte == UInt8(ascii: "\"") {
                 let raw = UnsafeBufferPointer(rebasing: bytes[start..<offset])
+                let text = plain ? String(validating: raw, as: UTF8.self) : try unescape(raw, at: start)
+                guard let text else { throw Failure(message: "is not valid UTF-8", offset: start) }
                 offset += 1
-                return plain ? String(decoding: raw, as: UTF8.self) : try unescape(raw, at: start)
+                return text
             }
             if byte == UInt8(ascii: "\\") { plain = false; offset += 1 }
             else if byte < 0x20 { throw fail("control character in string") }
@@ -99,7 +117,8 @@ public struct JSONScanner {
         throw fail("unterminated string")
     }
 
-    private func unescape(_ raw: UnsafeBufferPointer<UInt8>, at start: Int) throws(Failure) -> String {
+    /// The string's bytes with escapes resolved; nil when they are not valid UTF-8.
+    private func unescape(_ raw: UnsafeBufferPointer<UInt8>, at start: Int) throws(Failure) -> String? {
         var out: [UInt8] = []
         var index = 0
         func bad() -> Failure { Failure(message: "bad escape in string", offset: start + index) }
@@ -136,11 +155,14 @@ public struct JSONScanner {
                         index += 6
                     }
                 }
-                out.append(contentsOf: String(Character(Unicode.Scalar(scalar) ?? "\u{fffd}")).utf8)
+                guard let character = Unicode.Scalar(scalar) else {
+                    throw Failure(message: "has an escaped lone surrogate, which UTF-8 cannot hold", offset: start + index)
+                }
+                out.append(contentsOf: String(character).utf8)
             default: throw bad()
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        return String(validating: out, as: UTF8.self)
     }
 
     /// A JSON number. Short decimal numbers are converted exactly without `strtod`.
@@ -196,7 +218,9 @@ public struct JSONScanner {
         return value
     }
 
-    /// An integer; integral numbers written with a fraction or exponent (`12.0`, `1e3`) count.
+    /// An integer. A number written with a fraction or an exponent counts when its decimal value
+    /// is exactly an integer (`12.0`, `1.5e1`); `1.0000000000000001` or `1e-400`, which a double
+    /// would round to one, do not.
     public mutating func integer() throws(Failure) -> Int {
         guard try kind() == .number else { throw fail("expected an integer") }
         let start = offset
@@ -219,12 +243,78 @@ public struct JSONScanner {
             return negative ? -value : value
         }
         offset = start
-        let real = try double()
-        guard real.rounded() == real, abs(real) < 9.2e18 else {
-            offset = start
-            throw fail(abs(real) < 9.2e18 ? "expected an integer" : "integer out of range")
+        _ = try double() // checks the syntax and finds the number's end
+        switch exactInteger(start..<offset) {
+        case .exact(let integer): return integer
+        case .fraction: offset = start; throw fail("expected an integer")
+        case .outOfRange: offset = start; throw fail("integer out of range")
         }
-        return Int(real)
+    }
+
+    private enum ExactInteger { case exact(Int), fraction, outOfRange }
+
+    /// The value of the well-formed number at `range`, worked out on its decimal digits: the
+    /// significant digits and the power of ten that follows them.
+    private func exactInteger(_ range: Range<Int>) -> ExactInteger {
+        var index = range.lowerBound
+        let negative = bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
+        // Digits from the first non-zero one, the zeros that end them, and the fraction's length.
+        var significant = 0, trailingZeros = 0, fractionDigits = 0, inFraction = false
+        var exponent = 0
+        while index < range.upperBound {
+            let byte = bytes[index]
+            index += 1
+            if byte == UInt8(ascii: ".") { inFraction = true; continue }
+            guard let digit = decimalDigit(byte) else {
+                exponent = exponentValue(index..<range.upperBound)
+                break
+            }
+            if inFraction { fractionDigits += 1 }
+            guard significant > 0 || digit > 0 else { continue }
+            significant += 1
+            trailingZeros = digit == 0 ? trailingZeros + 1 : 0
+        }
+        guard significant > 0 else { return .exact(0) }
+        let digits = significant - trailingZeros
+        let scale = exponent - fractionDigits + trailingZeros
+        guard scale >= 0 else { return .fraction }
+        // 10^19 is beyond Int.max, so more digits than that cannot fit.
+        guard digits + scale <= 19 else { return .outOfRange }
+        var magnitude: UInt64 = 0
+        var taken = 0
+        index = range.lowerBound
+        while taken < digits {
+            if let digit = decimalDigit(bytes[index]), taken > 0 || digit > 0 {
+                magnitude = magnitude * 10 + UInt64(digit)
+                taken += 1
+            }
+            index += 1
+        }
+        for _ in 0..<scale {
+            let (times10, overflow) = magnitude.multipliedReportingOverflow(by: 10)
+            guard !overflow else { return .outOfRange }
+            magnitude = times10
+        }
+        if negative {
+            return magnitude <= Int.min.magnitude ? .exact(Int(truncatingIfNeeded: 0 &- magnitude)) : .outOfRange
+        }
+        return magnitude <= Int.max.magnitude ? .exact(Int(magnitude)) : .outOfRange
+    }
+
+    /// The exponent written at `range` (after the `e`), saturating far beyond any line's digits.
+    private func exponentValue(_ range: Range<Int>) -> Int {
+        var index = range.lowerBound
+        var negative = false
+        if bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+            negative = bytes[index] == UInt8(ascii: "-")
+            index += 1
+        }
+        var value = 0
+        for byte in bytes[index..<range.upperBound] {
+            value = min(value * 10 + (decimalDigit(byte) ?? 0), 1 << 60)
+        }
+        return negative ? -value : value
     }
 
     public mutating func bool() throws(Failure) -> Bool {
@@ -254,6 +344,15 @@ public struct JSONScanner {
         case .bool: _ = try bool()
         case .null: _ = null()
         }
+    }
+
+    /// The next value's text as written, after checking it: for members a reader passes on
+    /// without knowing them.
+    public mutating func rawValue() throws -> [UInt8] {
+        skipWhitespace()
+        let start = offset
+        try skipValue()
+        return Array(bytes[start..<offset])
     }
 
     public mutating func integerArray() throws -> [Int] {

@@ -1,4 +1,5 @@
 import RSSRecords
+import Statistics
 
 /// What a run of load records says about balance: per-queue mean load, the spread of the
 /// imbalance over epochs, saturation, and how much the table changed.
@@ -35,12 +36,4 @@ public struct LoadSummary: Sendable {
     public var meanLoad: [Double] { loadSums.map { epochs > 0 ? $0 / Double(epochs) : 0 } }
     public var meanImbalance: Double { imbalances.isEmpty ? 0 : imbalances.reduce(0, +) / Double(imbalances.count) }
     public var p95Imbalance: Double { percentile(imbalances, 0.95) }
-}
-
-/// The value below which `fraction` of `values` lie (nearest rank).
-public func percentile(_ values: [Double], _ fraction: Double) -> Double {
-    guard !values.isEmpty else { return 0 }
-    let sorted = values.sorted()
-    let rank = Int((fraction * Double(sorted.count)).rounded(.up)) - 1
-    return sorted[min(max(rank, 0), sorted.count - 1)]
 }

@@ -4,9 +4,11 @@ import Glibc
 import Musl
 #endif
 import Ethtool
+import ToolSupport
 
 /// A Linux interface's RSS indirection table, written through the `SIOCETHTOOL` ioctl
 /// (`ethtool:IFACE`). Only the table changes: the key and hash function stay as they are.
+/// One process at a time writes it: the lock is a file under `/run/rsspp`.
 public final class EthtoolTarget: TableTarget {
     public let device: String
     /// The RSS context written (0: the device's main table).
@@ -56,15 +58,71 @@ public final class EthtoolTarget: TableTarget {
         }
     }
 
+    /// The table is read first, so that a device without one says so before anything else.
     private func current() throws(TargetError) -> (table: DeviceTable, setup: RSSSetup) {
         let ethtool = try ethtool()
         do {
-            let channels = try ethtool.channels()
             let setup = try ethtool.rssSetup(context: context)
-            return (DeviceTable(reta: setup.indirection.map { Int($0) }, queues: channels.receiveQueues), setup)
+            guard !setup.indirection.isEmpty else {
+                throw TargetError("\(device): the device has no RSS indirection table (\(driver) reports "
+                    + "a table of 0 entries)")
+            }
+            let reta = setup.indirection.map { Int($0) }
+            let channels = try ethtool.channels()
+            // Only the main table has a default the kernel can put back.
+            let rings = context == 0 ? try? ethtool.receiveRings() : nil
+            let isDefault = rings.map { EthtoolTarget.isDriverDefault(reta, receiveRings: $0) } ?? false
+            return (DeviceTable(reta: reta, queues: channels.receiveQueues, isDriverDefault: isDefault), setup)
+        } catch let error as TargetError {
+            throw error
+        } catch let error as EthtoolError {
+            throw explained(error)
+        } catch {
+            throw TargetError("\(device): \(error)")
+        }
+    }
+
+    /// Whether `reta` is the table the kernel makes for `ethtool -X IFACE default`: entry `i`
+    /// on ring `i mod rings` (`ethtool_rxfh_indir_default`). The kernel does not say whether a
+    /// table was set by hand, so one set by hand to exactly this counts as the default.
+    public static func isDriverDefault(_ reta: [Int], receiveRings rings: Int) -> Bool {
+        rings > 0 && reta.indices.allSatisfy { reta[$0] == $0 % rings }
+    }
+
+    /// The driver's default table goes back as `ethtool -X IFACE default` puts it (so that a
+    /// later `ethtool -L` spreads it again); any other table is written back as it was.
+    public func restore(_ found: DeviceTable) throws(TargetError) {
+        guard found.isDriverDefault else { return try write(found.reta) }
+        let (_, setup) = try current()
+        let ethtool = try ethtool()
+        do {
+            try ethtool.resetIndirection(context: context, inputTransform: setup.inputTransform)
         } catch {
             throw explained(error)
         }
+        let table = try current().table
+        guard table.isDriverDefault else {
+            throw TargetError("\(device): the driver's default table did not come back after ETHTOOL_SRSSH")
+        }
+    }
+
+    public func claim() throws -> FileLock? {
+        guard mkdir(lockDirectory, 0o755) == 0 || errno == EEXIST else {
+            throw TargetError("cannot create \(lockDirectory) for its lock: \(String(cString: strerror(errno)))")
+        }
+        return try FileLock.claim("\(lockDirectory)/\(lockName)")
+    }
+
+    /// Names the interface in its network namespace (the same name in another one is another
+    /// device) and the context written.
+    private var lockName: String {
+        var namespace = stat()
+        let netns = stat("/proc/self/ns/net", &namespace) == 0 ? "\(namespace.st_ino)" : "unknown"
+        return "ethtool-\(interface)-netns\(netns)" + (context == 0 ? "" : "-context\(context)") + ".lock"
+    }
+
+    private var driver: String {
+        (try? opened?.driverInfo().driver).map { "driver \($0)" } ?? "its driver"
     }
 
     private func ethtool() throws(TargetError) -> EthtoolDevice {
@@ -81,13 +139,11 @@ public final class EthtoolTarget: TableTarget {
     /// The errors a user can act on, said in their terms.
     private func explained(_ error: EthtoolError) -> TargetError {
         switch error.errno {
+        case EOPNOTSUPP where context == 0 && error.operation.hasSuffix("RSSH"):
+            return TargetError("\(device): the device has no RSS indirection table (\(driver): "
+                + "\(error.operation): operation not supported)")
         case EOPNOTSUPP:
-            let driver = (try? opened?.driverInfo().driver).map { "driver \($0)" } ?? "its driver"
-            let what = switch error.operation {
-            case "ETHTOOL_GCHANNELS": "reporting its channel count"
-            case _ where context != 0: "RSS contexts"
-            default: "RSS indirection tables"
-            }
+            let what = error.operation == "ETHTOOL_GCHANNELS" ? "reporting its channel count" : "RSS contexts"
             return TargetError("\(device): \(driver) does not support \(what) through ethtool "
                 + "(\(error.operation): operation not supported)")
         case EPERM, EACCES:
@@ -105,3 +161,6 @@ public final class EthtoolTarget: TableTarget {
         }
     }
 }
+
+/// Where the locks of `ethtool:` targets live: `/run`, cleared at boot like the locks.
+let lockDirectory = "/run/rsspp"

@@ -5,6 +5,8 @@ import Glibc
 /// A file that readers must never see half-written: every write goes to a temporary file in the
 /// same directory, is flushed to disk, and only then appears under `path` (rename, or link for a
 /// first creation), after which the directory is flushed so the change survives a crash.
+/// A replacement keeps the file's mode and owner, and through a symbolic link replaces the
+/// link's target, never the link.
 public struct DurableFile: Sendable {
     /// A failed operation on the file, as "PATH: cannot WHAT: reason".
     public struct Failure: Error, CustomStringConvertible, Equatable {
@@ -45,15 +47,45 @@ public struct DurableFile: Sendable {
         }
     }
 
-    /// Replaces the file's contents whole.
+    /// The file a write through `path` changes: `path` with symbolic links resolved, or `path`
+    /// itself when it does not exist (yet).
+    public var resolved: DurableFile {
+        guard let real = realpath(path, nil) else { return self }
+        defer { free(real) }
+        return DurableFile(path: String(cString: real))
+    }
+
+    /// `.NAME.SUFFIX` beside the file, for the lock files that go with it.
+    public func companion(_ suffix: String) -> String { "\(directory)/.\(fileName(of: path)).\(suffix)" }
+
+    /// Replaces the file's contents whole, keeping its mode and owner; through a symbolic link,
+    /// replaces the link's target.
     public func replace(with contents: [UInt8]) throws(Failure) {
-        let temporary = try writeTemporary(contents)
-        guard rename(temporary, path) == 0 else {
-            let failed = failure("cannot replace")
+        let target = resolved
+        var existing = stat()
+        let kept = stat(target.path, &existing) == 0 ? existing : nil
+        let temporary = try target.writeTemporary(contents, like: kept)
+        guard rename(temporary, target.path) == 0 else {
+            let failed = target.failure("cannot replace")
             unlink(temporary)
             throw failed
         }
-        try syncDirectory()
+        try target.syncDirectory()
+    }
+
+    /// Removes the temporary files that writers of this file left behind when they were killed
+    /// (`.NAME.PID.RANDOM.tmp` whose PID names no live process).
+    public func removeTemporariesOfDeadWriters() {
+        guard let listing = opendir(directory) else { return }
+        defer { closedir(listing) }
+        let prefix = ".\(fileName(of: path)).", suffix = ".tmp"
+        while let entry = readdir(listing) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            guard name.hasPrefix(prefix), name.hasSuffix(suffix) else { continue }
+            let parts = name.dropFirst(prefix.count).dropLast(suffix.count).split(separator: ".")
+            guard parts.count == 2, let pid = pid_t(parts[0]), UInt32(parts[1]) != nil, !isAlive(pid) else { continue }
+            unlink("\(directory)/\(name)")
+        }
     }
 
     /// Creates the file with `contents` unless it exists; false when it did. Two processes
@@ -73,11 +105,24 @@ public struct DurableFile: Sendable {
         Failure(path: path, what: what, errno: code)
     }
 
-    /// A new file beside `path` holding `contents`, on disk before anyone can see it.
-    private func writeTemporary(_ contents: [UInt8]) throws(Failure) -> String {
-        let temporary = "\(directory)/.\(fileName(of: path)).\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
+    /// A new file beside `path` holding `contents`, on disk before anyone can see it, with the
+    /// mode and owner of `original` when there is one.
+    private func writeTemporary(_ contents: [UInt8], like original: stat? = nil) throws(Failure) -> String {
+        let temporary = companion("\(getpid()).\(UInt32.random(in: .min ... .max)).tmp")
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw failure("cannot create a temporary file in \(directory)") }
+        if let original {
+            var created = stat()
+            guard fstat(fd, &created) == 0 else { try abandon(temporary, fd, failure("cannot stat \(temporary)")) }
+            if (created.st_uid, created.st_gid) != (original.st_uid, original.st_gid),
+               fchown(fd, original.st_uid, original.st_gid) != 0 {
+                try abandon(temporary, fd, failure("cannot give \(temporary) the owner of \(path)"))
+            }
+            // After fchown, which may clear set-user-ID bits.
+            guard fchmod(fd, original.st_mode & 0o7777) == 0 else {
+                try abandon(temporary, fd, failure("cannot give \(temporary) the mode of \(path)"))
+            }
+        }
         var written = 0
         while written < contents.count {
             let wrote = contents.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }

@@ -10,6 +10,10 @@ import RSSRecords
 /// Reads `\n`-separated lines from a file descriptor in large chunks, numbering them from 1.
 /// A line longer than `maxLineBytes` is reported as a `RecordError` and skipped to its end,
 /// without ever holding more than the limit in memory.
+///
+/// Given an `output` to watch, it also ends when that output's reader goes away while it waits
+/// for input: a filter with nothing to write would otherwise never learn that nobody reads it,
+/// and a pipeline would not stop together.
 public struct LineReader {
     public enum Line {
         case text(ArraySlice<UInt8>, number: Int)
@@ -17,6 +21,7 @@ public struct LineReader {
     }
 
     private let fd: Int32
+    private var output: Int32?
     private let maxLineBytes: Int
     private var buffer: [UInt8] = []
     private var start = 0
@@ -24,10 +29,14 @@ public struct LineReader {
     private var scanned = 0
     private var endOfInput = false
     private var discarding = false
+    /// The watched output's reader went away: no more lines, not even a partial one.
+    public private(set) var outputClosed = false
     public private(set) var lineNumber = 0
 
-    public init(fd: Int32 = STDIN_FILENO, maxLineBytes: Int = RecordContract.defaultMaxLineBytes) {
+    public init(fd: Int32 = STDIN_FILENO, maxLineBytes: Int = RecordContract.defaultMaxLineBytes,
+                endingWhenReaderOf output: Int32? = nil) {
         self.fd = fd
+        self.output = output
         self.maxLineBytes = maxLineBytes
     }
 
@@ -42,6 +51,7 @@ public struct LineReader {
                 if discarding || line.count > maxLineBytes { discarding = false; return .tooLong(number: lineNumber) }
                 return .text(line, number: lineNumber)
             }
+            if outputClosed { return nil }
             scanned = buffer.count - start
             if scanned > maxLineBytes { discarding = true }
             if discarding { buffer.removeAll(keepingCapacity: true); start = 0; scanned = 0 }
@@ -60,6 +70,7 @@ public struct LineReader {
     }
 
     private mutating func fill() throws(SystemError) {
+        guard waitForInput() else { outputClosed = true; return }
         if start > 0 {
             buffer.removeSubrange(0..<start)
             start = 0
@@ -79,6 +90,23 @@ public struct LineReader {
             buffer.removeLast(chunk - got)
             if got == 0 { endOfInput = true }
             return
+        }
+    }
+}
+
+extension LineReader {
+    /// Waits until the input can be read; false when the watched output's reader went away first.
+    private mutating func waitForInput() -> Bool {
+        guard let output else { return true }
+        var watched = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: output, events: 0, revents: 0)]
+        while true {
+            guard poll(&watched, nfds_t(watched.count), -1) >= 0 else {
+                if errno == EINTR { continue }
+                return true // the read reports what is wrong
+            }
+            if RecordOutput.hasLostItsReader(watched[1]) { return false }
+            if watched[1].revents & Int16(POLLNVAL) != 0 { self.output = nil; return true } // nothing to watch
+            if watched[0].revents != 0 { return true }
         }
     }
 }

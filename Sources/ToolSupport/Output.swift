@@ -11,8 +11,12 @@ public enum ExitStatus {
     public static let usage: Int32 = 64
     /// A record that breaks the contract.
     public static let dataError: Int32 = 65
+    /// An input file that does not exist or cannot be opened.
+    public static let noInput: Int32 = 66
     /// A device or state file that cannot be read or written.
     public static let unavailable: Int32 = 69
+    /// A device another process is writing: try again once it has ended.
+    public static let temporaryFailure: Int32 = 75
 }
 
 /// Records go to stdout one whole line per write(2), so each is flushed as soon as it is made
@@ -24,6 +28,15 @@ public enum RecordOutput {
     public static func prepare() {
         signal(SIGPIPE, SIG_IGN)
     }
+
+    /// Whether the reader of `fd` has gone away, found without writing: poll reports POLLERR for
+    /// a pipe whose reader closed, POLLHUP for a hung-up terminal, and neither for a file.
+    public static func readerGone(fd: Int32 = STDOUT_FILENO) -> Bool {
+        var output = pollfd(fd: fd, events: 0, revents: 0)
+        return poll(&output, 1, 0) > 0 && hasLostItsReader(output)
+    }
+
+    static func hasLostItsReader(_ polled: pollfd) -> Bool { polled.revents & Int16(POLLERR | POLLHUP) != 0 }
 
     public static func write(_ bytes: [UInt8], fd: Int32 = STDOUT_FILENO) {
         bytes.withUnsafeBytes { raw in
@@ -39,6 +52,22 @@ public enum RecordOutput {
                 done += wrote
             }
         }
+    }
+}
+
+/// Writes `bytes` to `path` as a shell's `>` would: created or truncated, written in place, so
+/// that a device (`/dev/null`), a pipe or a symbolic link the user names is written to, never
+/// replaced.
+public func writeOutput(_ bytes: [UInt8], to path: String) throws(SystemError) {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+    guard fd >= 0 else { throw SystemError(operation: "\(path): cannot open", errno: errno) }
+    defer { close(fd) }
+    var done = 0
+    while done < bytes.count {
+        let wrote = bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress! + done, raw.count - done) }
+        if wrote < 0 && errno == EINTR { continue }
+        guard wrote > 0 else { throw SystemError(operation: "\(path): cannot write", errno: errno) }
+        done += wrote
     }
 }
 

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import RSSRecords
 
 /// A failure that ends a tool with a message and an exit status (a device that cannot be
@@ -15,7 +18,8 @@ public struct ToolFailure: Error, CustomStringConvertible {
 /// The read-validate-act loop of a filter tool. Blank lines are ignored. A line that breaks the
 /// contract is reported on stderr with its number and field; it ends the run with status 65, after
 /// every earlier line's output was written, unless `skipInvalid` is set, in which case the run
-/// goes on with the next line.
+/// goes on with the next line. The run also ends, with status 0, when the reader of standard
+/// output goes away, whether or not the tool had something to write.
 public struct RecordLoop {
     public var skipInvalid: Bool
     public var maxLineBytes: Int
@@ -27,7 +31,7 @@ public struct RecordLoop {
 
     /// Returns the exit status.
     public func run(fd: Int32 = 0, _ handle: (ArraySlice<UInt8>, Int) throws -> Void) -> Int32 {
-        var reader = LineReader(fd: fd, maxLineBytes: maxLineBytes)
+        var reader = LineReader(fd: fd, maxLineBytes: maxLineBytes, endingWhenReaderOf: STDOUT_FILENO)
         do {
             while let line = try reader.next() {
                 do {

@@ -1,7 +1,9 @@
 /// Per-CPU time counters from `/proc/stat`, in clock ticks: time busy (user, nice, system, irq,
-/// softirq) and time accounted at all (those plus idle, iowait and steal).
-struct CPUTimes: Equatable {
+/// softirq), time taken by the hypervisor (steal) and time accounted at all (those plus idle and
+/// iowait). `package` for xdp-bench, which reports how disturbed its CPU was.
+package struct CPUTimes: Equatable {
     var busy: [Int: UInt64] = [:]
+    var steal: [Int: UInt64] = [:]
     var total: [Int: UInt64] = [:]
 
     init(procStat: String) {
@@ -12,17 +14,28 @@ struct CPUTimes: Equatable {
             let (user, nice, system, idle, iowait, irq, softirq, steal) =
                 (ticks[0], ticks[1], ticks[2], ticks[3], ticks[4], ticks[5], ticks[6], ticks[7])
             busy[cpu] = user + nice + system + irq + softirq
+            self.steal[cpu] = steal
             total[cpu] = busy[cpu]! + idle + iowait + steal
         }
     }
 
-    static func read() -> CPUTimes { CPUTimes(procStat: readText("/proc/stat") ?? "") }
+    package static func read() -> CPUTimes { CPUTimes(procStat: readText("/proc/stat") ?? "") }
 
     /// The busy fraction of `cpu` between `earlier` and now, in [0, 1]; 0 when no time was
     /// accounted (an interval shorter than a clock tick) or the CPU is unknown.
-    func busyFraction(of cpu: Int, since earlier: CPUTimes) -> Double {
-        guard let busy = busy[cpu], let total = total[cpu], let busyBefore = earlier.busy[cpu],
-              let totalBefore = earlier.total[cpu], total > totalBefore, busy >= busyBefore else { return 0 }
-        return min(1, Double(busy - busyBefore) / Double(total - totalBefore))
+    package func busyFraction(of cpu: Int, since earlier: CPUTimes) -> Double {
+        fraction(busy, of: cpu, since: earlier, earlier.busy)
+    }
+
+    /// The fraction of `cpu`'s time the hypervisor gave to others between `earlier` and now.
+    package func stealFraction(of cpu: Int, since earlier: CPUTimes) -> Double {
+        fraction(steal, of: cpu, since: earlier, earlier.steal)
+    }
+
+    private func fraction(_ part: [Int: UInt64], of cpu: Int, since earlier: CPUTimes,
+                          _ partBefore: [Int: UInt64]) -> Double {
+        guard let part = part[cpu], let total = total[cpu], let partBefore = partBefore[cpu],
+              let totalBefore = earlier.total[cpu], total > totalBefore, part >= partBefore else { return 0 }
+        return min(1, Double(part - partBefore) / Double(total - totalBefore))
     }
 }

@@ -56,7 +56,7 @@ public struct CounterTotals: Equatable, Sendable {
 }
 
 /// The counter program of bpf/rss_count.bpf.c, loaded into the kernel (attaching is
-/// `XDPAttachment`'s job). Closing it unloads program and maps unless something still holds them
+/// `XDPLink`'s job). Closing it unloads program and maps unless something still holds them
 /// (an attached interface, a pin).
 public final class CounterProgram {
     public let kind: CounterKind
@@ -64,6 +64,8 @@ public final class CounterProgram {
     public let bucketCount: Int
     public let programFD: Int32
     let bucketCounters: PerCPUCounters
+    /// The CPUs the per-CPU counters have a copy for (the kernel's possible CPUs).
+    package var cpuCount: Int { bucketCounters.cpus }
     let queueCounters: PerCPUCounters
     private let stateFD: Int32
     /// The libbpf object that loaded the program, or nil for one reopened from its pins.
@@ -122,38 +124,37 @@ public final class CounterProgram {
 
     // MARK: pins
 
-    /// The names of program and maps under a pin directory.
-    private static let pinNames = (program: "program", buckets: "bucket_counters", queues: "queue_counters",
-                                   state: "state")
+    /// The names of program and maps under a pin directory, in that order.
+    static let pinNames = ["program", "bucket_counters", "queue_counters", "state"]
 
     /// Pins program and maps under `directory` (on a BPF file system), so that they outlive the
-    /// process and a later run can take up the same counters.
+    /// process and a later run can read the same counters.
     public func pin(at directory: String) throws {
-        let names = Self.pinNames
-        for (fd, name) in [(programFD, names.program), (bucketCounters.fd, names.buckets),
-                           (queueCounters.fd, names.queues), (stateFD, names.state)] {
+        for (fd, name) in zip([programFD, bucketCounters.fd, queueCounters.fd, stateFD], Self.pinNames) {
             try check("pinning \(directory)/\(name)", bpf_obj_pin(fd, "\(directory)/\(name)"))
         }
     }
 
     /// The counter pinned under `directory` by an earlier run; its table size must be `buckets`.
     public init(pinnedAt directory: String, buckets: Int) throws {
-        let names = Self.pinNames
-        func open(_ name: String) throws -> Int32 {
+        var fds: [Int32] = []
+        for name in Self.pinNames {
             let fd = bpf_obj_get("\(directory)/\(name)")
-            guard fd >= 0 else { throw BPFError("opening \(directory)/\(name)", errno: -fd) }
-            return fd
+            guard fd >= 0 else {
+                fds.forEach { close($0) }
+                throw BPFError("opening \(directory)/\(name)", errno: -fd)
+            }
+            fds.append(fd)
         }
-        let fds = try [names.program, names.buckets, names.queues, names.state].map(open)
-        var info = bpf_map_info()
-        var length = UInt32(MemoryLayout<bpf_map_info>.size)
         let name = programName(fd: fds[0])
-        guard bpf_obj_get_info_by_fd(fds[1], &info, &length) >= 0,
-              Int(info.max_entries) == PerCPUCounters.slots(for: buckets),
-              let kind = name.flatMap(CounterKind.init(rawValue:)) else {
+        let slots = withZeroedStruct(bpf_map_info.self) { info in
+            var length = UInt32(MemoryLayout<bpf_map_info>.stride)
+            return bpf_obj_get_info_by_fd(fds[1], info, &length) >= 0 ? Int(info.pointee.max_entries) : nil
+        }
+        guard slots == PerCPUCounters.slots(for: buckets), let kind = name.flatMap(CounterKind.init(rawValue:)) else {
             fds.forEach { close($0) }
             throw BPFError("the counter pinned under \(directory) (\(name ?? "?")) is not one for \(buckets) buckets; "
-                           + "remove it (rm -r \(directory)) and detach it", errno: EINVAL)
+                           + "remove it with --unpin", errno: EINVAL)
         }
         self.kind = kind
         bucketCount = buckets
@@ -192,26 +193,26 @@ public final class CounterProgram {
     /// Runs the program once per repetition on `frame` (BPF_PROG_TEST_RUN), as if received on rx
     /// queue 0 of the loopback device. Returns the XDP verdict and the mean time per run in ns.
     public func testRun(frame: [UInt8], repeat repetitions: Int = 1) throws -> (verdict: UInt32, nanoseconds: UInt32) {
-        var options = bpf_test_run_opts()
-        options.sz = MemoryLayout<bpf_test_run_opts>.stride
-        options.repeat = Int32(repetitions)
-        options.data_size_in = UInt32(frame.count)
-        let result = frame.withUnsafeBytes { raw in
-            options.data_in = raw.baseAddress
-            return bpf_prog_test_run_opts(programFD, &options)
+        try withLibbpfOptions(\bpf_test_run_opts.sz) { options in
+            options.pointee.repeat = Int32(repetitions)
+            options.pointee.data_size_in = UInt32(frame.count)
+            let result = frame.withUnsafeBytes { raw in
+                options.pointee.data_in = raw.baseAddress
+                return bpf_prog_test_run_opts(programFD, options)
+            }
+            try check("BPF_PROG_TEST_RUN", result)
+            return (options.pointee.retval, options.pointee.duration)
         }
-        try check("BPF_PROG_TEST_RUN", result)
-        return (options.retval, options.duration)
     }
 
     // MARK: loading
 
     private static func open() throws -> OpaquePointer {
         let object = "rsspp".withCString { name in
-            var options = bpf_object_open_opts()
-            options.sz = MemoryLayout<bpf_object_open_opts>.stride
-            options.object_name = name
-            return bpf_object__open_mem(EmbeddedCounter.object.baseAddress, EmbeddedCounter.object.count, &options)
+            withLibbpfOptions(\bpf_object_open_opts.sz) { options in
+                options.pointee.object_name = name
+                return bpf_object__open_mem(EmbeddedCounter.object.baseAddress, EmbeddedCounter.object.count, options)
+            }
         }
         guard let object else { throw BPFError("opening the embedded XDP counter", errno: errno) }
         return object
@@ -223,7 +224,7 @@ public final class CounterProgram {
         var program = bpf_object__next_program(object, nil)
         while let current = program {
             let isSelected = String(cString: bpf_program__name(current)) == kind.rawValue
-            bpf_program__set_autoload(current, isSelected)
+            try check("bpf_program__set_autoload", bpf_program__set_autoload(current, isSelected))
             if isSelected { selected = current }
             program = bpf_object__next_program(object, current)
         }
@@ -265,8 +266,6 @@ struct PerCPUCounters {
         let slots = Self.slots(for: count)
         var keys = [UInt32](repeating: 0, count: slots)
         var values = [rss_counter](repeating: rss_counter(), count: slots * cpus * Self.perSlot)
-        var options = bpf_map_batch_opts()
-        options.sz = MemoryLayout<bpf_map_batch_opts>.stride
         var done = 0
         var resume: UInt32 = 0
         var next: UInt32 = 0
@@ -277,7 +276,7 @@ struct PerCPUCounters {
                     withUnsafeMutablePointer(to: &resume) { resume in
                         bpf_map_lookup_batch(fd, done == 0 ? nil : UnsafeMutableRawPointer(resume), &next,
                                              keys.baseAddress! + done,
-                                             values.baseAddress! + done * cpus * Self.perSlot, &batch, &options)
+                                             values.baseAddress! + done * cpus * Self.perSlot, &batch, nil)
                     }
                 }
             }
@@ -313,16 +312,9 @@ func check(_ operation: String, _ result: Int32) throws {
 
 /// The name a loaded program was given (`rsspp_soft`, ...), from its file descriptor.
 func programName(fd: Int32) -> String? {
-    var info = bpf_prog_info()
-    var length = UInt32(MemoryLayout<bpf_prog_info>.size)
-    guard bpf_obj_get_info_by_fd(fd, &info, &length) >= 0 else { return nil }
-    return withUnsafeBytes(of: info.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-}
-
-/// The kernel's id of a loaded program.
-func programID(fd: Int32) -> UInt32? {
-    var info = bpf_prog_info()
-    var length = UInt32(MemoryLayout<bpf_prog_info>.size)
-    guard bpf_obj_get_info_by_fd(fd, &info, &length) >= 0 else { return nil }
-    return info.id
+    withZeroedStruct(bpf_prog_info.self) { info in
+        var length = UInt32(MemoryLayout<bpf_prog_info>.stride)
+        guard bpf_obj_get_info_by_fd(fd, info, &length) >= 0 else { return nil }
+        return withUnsafeBytes(of: info.pointee.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
 }

@@ -1,7 +1,8 @@
 import RSSRecords
 
 /// The counters and CPU times at one instant; two of them make an interval's load record.
-struct CounterReading {
+/// `package` for xdp-bench, which times taking one.
+package struct CounterReading {
     var buckets: CounterTotals
     var queues: CounterTotals
     var cpu: CPUTimes
@@ -19,13 +20,13 @@ struct CounterReading {
         self.nanoseconds = nanoseconds
     }
 
-    init(_ program: CounterProgram) throws {
+    package init(_ program: CounterProgram) throws {
         self.init(buckets: try program.readBuckets(), queues: try program.readQueues(), cpu: CPUTimes.read(),
                   nanoseconds: monotonicNanoseconds())
     }
 
     /// The load record of the interval from `earlier` to this reading.
-    func record(since earlier: CounterReading, interface: String, reta: [Int], queues: Int, cpus: [Int]?) -> LoadRecord {
+    package func record(since earlier: CounterReading, interface: String, reta: [Int], queues: Int, cpus: [Int]?) -> LoadRecord {
         let (packets, bytes) = buckets.since(earlier.buckets)
         return LoadRecord(time: unixTime(), interval: Double(nanoseconds - earlier.nanoseconds) / 1e9,
                           device: "ethtool:\(interface)", source: "xdp:\(interface)", queues: queues, reta: reta,

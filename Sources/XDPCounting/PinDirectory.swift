@@ -4,52 +4,101 @@ import Glibc
 import CBPF
 import LoadSources
 
-/// `/sys/fs/bpf/rsspp/IFACE`: where `--pin` leaves the counter (program and maps), so that it
-/// keeps counting after rss-count exits and a later run takes up the same counters.
-struct PinDirectory {
+/// `/sys/fs/bpf/rsspp/IFACE`: where `--pin` leaves the counter (its link, program and maps), so
+/// that it keeps counting after rss-count exits and later runs read the same counters without
+/// attaching anything. Only `--unpin` removes a counter pinned there.
+public struct PinDirectory {
     static let root = "/sys/fs/bpf/rsspp"
-    let path: String
+    let interface: String
+    public let path: String
+    private var linkPath: String { "\(path)/link" }
 
-    init(interface: String) { path = "\(Self.root)/\(interface)" }
+    public init(interface: String) {
+        self.interface = interface
+        path = "\(Self.root)/\(interface)"
+    }
 
-    func pin(_ program: CounterProgram) throws(SourceError) {
+    /// Pins `program` and `link`, the link last: a run killed halfway leaves no pinned link, and
+    /// the next run removes the rest; a run that fails to pin removes what it pinned.
+    func pin(_ program: CounterProgram, link: XDPLink) throws(SourceError) {
         do {
             try mountBPFFileSystem()
             for directory in [Self.root, path] where mkdir(directory, 0o700) != 0 && errno != EEXIST {
                 throw BPFError("creating \(directory)", errno: errno)
             }
             try program.pin(at: path)
+            try check("pinning \(linkPath)", bpf_obj_pin(link.fd, linkPath))
         } catch {
-            throw SourceError(.unavailable, "--pin: \(error)")
+            var cleanup = ""
+            do { try removeAll() } catch { cleanup = "; removing what was pinned: \(error)" }
+            throw SourceError(.unavailable, "--pin: \(error)\(cleanup)")
         }
     }
 
-    /// Removes the pins (the program stays loaded while attached).
-    func remove() {
-        for name in ["program", "bucket_counters", "queue_counters", "state"] { unlink("\(path)/\(name)") }
-        rmdir(path)
+    /// Pins `program` in place of the one pinned (same link, another program).
+    func repin(_ program: CounterProgram) throws(SourceError) {
+        try removePins(CounterProgram.pinNames)
+        do { try program.pin(at: path) } catch { throw SourceError(.unavailable, "--pin: \(error)") }
     }
 
-    /// The counter an earlier `--pin` run left on `ifindex`, when it is still the program attached
-    /// there; pins of a program no longer attached are removed.
-    static func resume(interface: String, ifindex: UInt32, buckets: Int,
-                       generic: Bool) throws(SourceError) -> (program: CounterProgram, attachment: XDPAttachment)? {
-        let pins = PinDirectory(interface: interface)
-        let pinnedFD = bpf_obj_get("\(pins.path)/program")
-        guard pinnedFD >= 0 else { return nil }
-        defer { close(pinnedFD) }
-        guard let attached = XDPAttachment.attachedID(ifindex: ifindex, generic: generic),
-              programID(fd: pinnedFD) == attached else {
-            pins.remove()
+    /// The counter pinned here for `ifindex`, to read; nil when there is none. Leftovers of a
+    /// counter that no longer counts (its interface went away, or the run that pinned it was
+    /// killed while pinning) are removed.
+    func pinnedCounter(ifindex: UInt32, buckets: Int) throws(SourceError) -> (program: CounterProgram, link: XDPLink)? {
+        guard access(path, F_OK) == 0 else { return nil }
+        let linkFD = bpf_obj_get(linkPath)
+        guard linkFD >= 0 else {
+            guard -linkFD == ENOENT else { throw failure("opening \(linkPath)", errno: -linkFD) }
+            try removeAll()
             return nil
         }
+        let link = XDPLink(pinned: linkFD, interface: interface)
         do {
-            let program = try CounterProgram(pinnedAt: pins.path, buckets: buckets)
-            return (program, XDPAttachment(adopting: program.programFD, interface: interface, ifindex: ifindex,
-                                           generic: generic))
+            let attachedTo = try XDPLink.interfaceIndex(linkFD: linkFD)
+            if attachedTo == 0 {
+                try removeAll()
+                return nil
+            }
+            guard attachedTo == ifindex else {
+                throw BPFError("\(path) holds a counter attached to another interface (index \(attachedTo)); "
+                               + "rss-count xdp:\(interface) --unpin removes it", errno: EEXIST)
+            }
+            return (try CounterProgram(pinnedAt: path, buckets: buckets), link)
         } catch {
             throw SourceError(.unavailable, "xdp:\(interface): \(error)")
         }
+    }
+
+    /// `--unpin`: detaches the counter pinned here and removes its pins; false when nothing is
+    /// pinned. A run still reading it stops counting.
+    public func unpin() throws(SourceError) -> Bool {
+        try requireXDPPrivileges(interface)
+        guard access(path, F_OK) == 0 else { return false }
+        let linkFD = bpf_obj_get(linkPath)
+        if linkFD >= 0 {
+            defer { close(linkFD) }
+            try XDPLink.detach(linkFD: linkFD, interface: interface)
+        } else if -linkFD != ENOENT {
+            throw failure("opening \(linkPath)", errno: -linkFD)
+        }
+        try removeAll()
+        return true
+    }
+
+    private func removeAll() throws(SourceError) {
+        try removePins(CounterProgram.pinNames + ["link"])
+        guard rmdir(path) == 0 || errno == ENOENT else { throw failure("removing \(path)", errno: errno) }
+        _ = rmdir(Self.root) // goes once empty; other interfaces' pins keep it
+    }
+
+    private func removePins(_ names: [String]) throws(SourceError) {
+        for name in names where unlink("\(path)/\(name)") != 0 && errno != ENOENT {
+            throw failure("removing \(path)/\(name)", errno: errno)
+        }
+    }
+
+    private func failure(_ operation: String, errno: Int32) -> SourceError {
+        SourceError(.unavailable, "xdp:\(interface): \(BPFError(operation, errno: errno))")
     }
 
     /// Mounts the BPF file system on /sys/fs/bpf unless it is there already.

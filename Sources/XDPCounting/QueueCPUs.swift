@@ -75,7 +75,7 @@ enum QueueInterrupts {
 }
 
 /// A whole small file (/proc, /sys) as text; nil when it cannot be read.
-func readText(_ path: String) -> String? {
+package func readText(_ path: String) -> String? {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
@@ -90,7 +90,7 @@ func readText(_ path: String) -> String? {
 }
 
 extension String {
-    func trimmingWhitespace() -> String {
+    package func trimmingWhitespace() -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\t" }
         return String(drop(while: isSpace).reversed().drop(while: isSpace).reversed())
     }

@@ -16,8 +16,10 @@ public struct XDPOptions: Sendable {
     public var hash = Hash.auto
     /// CPU serving each rx queue, for devices whose queues have no interrupt of their own (veth).
     public var cpus: [Int]?
-    /// Leave the counter attached at exit.
+    /// Leave the counter attached at exit, pinned, for later runs to read.
     public var pin = false
+    /// The RSS context whose table is balanced (0: the device's main one).
+    public var context: UInt32 = 0
     /// Attach in generic (skb) mode instead of native.
     public var generic = false
 
@@ -38,8 +40,12 @@ public final class XDPSource: LoadSource {
     private var key: [UInt8]
     private var hashFields: HashConfiguration
     private let hashChoice: XDPOptions.Hash
+    private let context: UInt32
     private var program: CounterProgram
-    private let attachment: XDPAttachment
+    private let link: XDPLink
+    /// Whether this run attached the counter; one an earlier run pinned is only read (and its
+    /// software hash follows a key change), never detached nor replaced.
+    private let attachedHere: Bool
     private let cpusGiven: [Int]?
     private let interval: Double
     private let epochs: Int?
@@ -48,7 +54,7 @@ public final class XDPSource: LoadSource {
     private var emitted = 0
     private var previous: CounterReading
     private var warned: Set<String> = []
-    /// Where the counter is pinned with `--pin`.
+    /// Where this run pins its counter (`--pin`).
     private let pins: PinDirectory?
     /// Packets per rx queue during the last interval, as the program saw them (`ctx->rx_queue_index`).
     public private(set) var lastQueuePackets: [Int] = []
@@ -59,6 +65,7 @@ public final class XDPSource: LoadSource {
     public init(interface: String, options: CounterOptions, xdp: XDPOptions,
                 stopSignals: StopSignals? = nil) throws(SourceError) {
         self.interface = interface
+        try requireXDPPrivileges(interface)
         ifindex = if_nametoindex(interface)
         guard ifindex != 0 else { throw SourceError(.unavailable, "xdp:\(interface): no such network interface") }
         device = try Self.ethtool { () throws(EthtoolError) in try EthtoolDevice(interface: interface) }
@@ -67,8 +74,9 @@ public final class XDPSource: LoadSource {
         epochs = options.epochs
         hashChoice = xdp.hash
         cpusGiven = xdp.cpus
+        context = xdp.context
 
-        let setup = try Self.deviceRSS(device)
+        let setup = try Self.deviceRSS(device, context: context, interface: interface)
         let driverName = driver?.driver ?? "unknown"
         if let setup {
             if let size = options.tableSize, size != setup.indirection.count {
@@ -89,16 +97,17 @@ public final class XDPSource: LoadSource {
         }
         hashFields = (try? device.hashConfiguration()) ?? .standard
 
-        pins = xdp.pin ? PinDirectory(interface: interface) : nil
-        if let resumed = try PinDirectory.resume(interface: interface, ifindex: ifindex, buckets: tableSize,
-                                                 generic: xdp.generic) {
-            program = resumed.program
-            attachment = resumed.attachment
-            attachment.keep = xdp.pin
+        let pinned = PinDirectory(interface: interface)
+        if let counter = try pinned.pinnedCounter(ifindex: ifindex, buckets: tableSize) {
+            program = counter.program
+            link = counter.link
+            attachedHere = false
+            pins = nil
             pacer = Pacer(realTime: true, stopSignals: stopSignals)
             previous = CounterReading.none
             previous = try read()
-            diagnose("xdp:\(interface): counting on with the counter an earlier run pinned (\(program.kind.rawValue))")
+            diagnose("xdp:\(interface): reading the counter pinned in \(pinned.path) (\(program.kind.rawValue)); it stays "
+                     + "attached when this run ends (rss-count xdp:\(interface) --unpin removes it)")
             return
         }
         var chosen: CounterProgram
@@ -131,10 +140,11 @@ public final class XDPSource: LoadSource {
             }
         }
         program = chosen
-        attachment = try XDPAttachment(programFD: chosen.programFD, interface: interface, ifindex: ifindex,
-                                       generic: xdp.generic)
-        attachment.keep = xdp.pin
-        try pins?.pin(chosen)
+        let link = try XDPLink(programFD: chosen.programFD, interface: interface, ifindex: ifindex, generic: xdp.generic)
+        self.link = link
+        attachedHere = true
+        pins = xdp.pin ? pinned : nil
+        try pins?.pin(chosen, link: link)
         if nominalTable {
             diagnose("xdp:\(interface): driver \(driverName) has no RSS table of its own; records carry the "
                      + "nominal table bucket mod queues over \(tableSize) buckets"
@@ -145,17 +155,18 @@ public final class XDPSource: LoadSource {
         previous = try read()
     }
 
-    /// Detaches the counter now (unless pinned); the source yields no more records.
-    public func stop() {
-        attachment.detach()
-        if pins == nil { PinDirectory(interface: interface).remove() }
+    /// Detaches the counter this run attached, unless it pinned it; a pinned counter stays.
+    /// The source yields no more records.
+    public func stop() throws(SourceError) {
+        guard attachedHere, pins == nil else { return }
+        try link.detach()
     }
 
     public func next() throws -> LoadRecord? {
         while true {
-            if let epochs, emitted >= epochs { stop(); return nil }
+            if let epochs, emitted >= epochs { try stop(); return nil }
             intervalsWaited += 1
-            guard pacer.wait(untilElapsed: Double(intervalsWaited) * interval) else { stop(); return nil }
+            guard pacer.wait(untilElapsed: Double(intervalsWaited) * interval) else { try stop(); return nil }
             let reading = try read()
             if try switchedToSoftHash() { continue }
             let record = try record(since: previous, to: reading)
@@ -168,6 +179,9 @@ public final class XDPSource: LoadSource {
     // MARK: one interval
 
     private func read() throws(SourceError) -> CounterReading {
+        guard try link.isAttached(to: ifindex) else {
+            throw SourceError(.unavailable, "xdp:\(interface): the counter was detached (--unpin, or the interface went away)")
+        }
         do { return try CounterReading(program) } catch { throw SourceError(.unavailable, "xdp:\(interface): \(error)") }
     }
 
@@ -184,7 +198,7 @@ public final class XDPSource: LoadSource {
     /// The device's table now, or the nominal one; the soft hash follows a key change.
     private func tableInForce(queues: Int) throws(SourceError) -> [Int] {
         if nominalTable { return (0..<tableSize).map { $0 % queues } }
-        guard let setup = try Self.deviceRSS(device) else {
+        guard let setup = try Self.deviceRSS(device, context: context, interface: interface) else {
             throw SourceError(.unavailable, "xdp:\(interface): the device no longer reports an RSS table")
         }
         guard setup.indirection.count == tableSize else {
@@ -252,14 +266,18 @@ public final class XDPSource: LoadSource {
     /// In `auto`, a driver without the rx-hash kfunc answers EOPNOTSUPP for every packet: swap in
     /// the software hash (atomically) and start the interval again.
     private func switchedToSoftHash() throws(SourceError) -> Bool {
-        guard hashChoice == .auto, program.kind == .rxHash, (try? program.rxHashUnsupported()) == true else {
-            return false
+        guard program.kind == .rxHash, (try? program.rxHashUnsupported()) == true else { return false }
+        guard attachedHere else {
+            throw SourceError(.unavailable, "xdp:\(interface): the pinned counter hashes with the rx-hash kfunc, which "
+                              + "driver \(driver?.driver ?? "unknown") does not implement; remove it (rss-count "
+                              + "xdp:\(interface) --unpin) and pin one with --hash soft")
         }
-        let soft = try Self.softProgram(tableSize, key, hashFields, try Self.deviceRSS(device), interface)
-        try attachment.replace(with: soft.programFD)
+        guard hashChoice == .auto else { return false }
+        let soft = try Self.softProgram(tableSize, key, hashFields,
+                                        try Self.deviceRSS(device, context: context, interface: interface), interface)
+        try link.replace(program.programFD, with: soft.programFD)
         program = soft
-        pins?.remove()
-        try pins?.pin(soft)
+        try pins?.repin(soft)
         diagnose("xdp:\(interface): driver \(driver?.driver ?? "unknown") does not report its RSS hash to XDP; "
                  + "hashing in software from now on")
         previous = try read()
@@ -277,16 +295,26 @@ public final class XDPSource: LoadSource {
         do { return try body() } catch { throw SourceError(.unavailable, "xdp:\(error.description)") }
     }
 
-    /// The device's table and key; nil when it has none (EOPNOTSUPP: veth, most virtual devices).
-    private static func deviceRSS(_ device: EthtoolDevice) throws(SourceError) -> RSSSetup? {
+    /// The table and key of RSS context `context`; nil when the device has no table
+    /// (EOPNOTSUPP: veth, most virtual devices), which only context 0 may lack.
+    private static func deviceRSS(_ device: EthtoolDevice, context: UInt32,
+                                  interface: String) throws(SourceError) -> RSSSetup? {
+        let setup: RSSSetup
         do {
-            let setup = try device.rssSetup()
-            return setup.indirection.isEmpty ? nil : setup
-        } catch where error.errno == EOPNOTSUPP {
+            setup = try device.rssSetup(context: context)
+        } catch where error.errno == EOPNOTSUPP && context == 0 {
             return nil
+        } catch where context != 0 {
+            throw SourceError(.unavailable, "xdp:\(interface): reading RSS context \(context): "
+                              + "\(String(cString: strerror(error.errno))) (the device has no such context, "
+                              + "or no RSS contexts at all)")
         } catch {
             throw SourceError(.unavailable, "xdp:\(error.description)")
         }
+        if setup.indirection.isEmpty && context != 0 {
+            throw SourceError(.unavailable, "xdp:\(interface): RSS context \(context) has no table")
+        }
+        return setup.indirection.isEmpty ? nil : setup
     }
 
     /// When `probing`, a driver without the kfunc is an expected answer, so libbpf's verifier

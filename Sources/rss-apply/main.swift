@@ -1,5 +1,6 @@
 import ArgumentParser
 import DPDKPort
+import RSSRecords
 import TableTargets
 import ToolSupport
 
@@ -8,7 +9,8 @@ RSSApply.main()
 struct RSSApply: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rss-apply",
-        abstract: "Write the tables of plan records (stdin) to their devices and re-emit each plan with \"applied\".")
+        abstract: "Write the tables of plan records (stdin) to their devices and re-emit each plan with \"applied\".",
+        version: rssppVersion)
 
     @Argument(help: "Where every table goes (file:PATH, ethtool:IFACE, dpdk:PORT[@FILE_PREFIX]); default: each plan's \"device\".")
     var target: String?
@@ -16,7 +18,7 @@ struct RSSApply: ParsableCommand {
     @Option(help: "The RSS context an ethtool: target writes (0: the device's main table).")
     var context: UInt32 = 0
 
-    @Flag(help: "Write back the table found at start at end of input, on SIGINT/SIGTERM, on any exit.")
+    @Flag(help: "Put back the table found at start (a driver's default as `ethtool -X IFACE default` does) at end of input, on SIGINT/SIGTERM, on any exit.")
     var restoreOnExit = false
 
     @Flag(help: "Validate each plan against its target and re-emit it, without writing.")
@@ -25,18 +27,28 @@ struct RSSApply: ParsableCommand {
     @Flag(help: "Report a bad plan on stderr and go on with the next one (default: exit 65).")
     var skipInvalid = false
 
+    @Option(help: "Longest input line accepted, in bytes.")
+    var maxLineBytes = RecordContract.defaultMaxLineBytes
+
+    func validate() throws {
+        guard maxLineBytes > 0 else { throw ValidationError("--max-line-bytes is \(maxLineBytes): it must be a positive number") }
+    }
+
     func run() throws {
         let restorer = restoreOnExit ? TableRestorer() : nil
-        restorer?.restoreOnExit()
+        if let restorer { restorer.restoreOnExit() } else { Termination.install() }
         var applier: PlanApplier
         do {
             applier = try PlanApplier(target: target, dryRun: dryRun, options: TargetOptions(context: context, extraKinds: [DPDKKinds.target]),
                                       restorer: restorer)
+        } catch let failure as ToolFailure {
+            diagnose(failure.description)
+            throw ExitCode(failure.status)
         } catch {
-            throw ValidationError(error.description)
+            throw ValidationError("\(error)")
         }
         RecordOutput.prepare()
-        let status = RecordLoop(skipInvalid: skipInvalid).run { line, number in
+        let status = RecordLoop(skipInvalid: skipInvalid, maxLineBytes: maxLineBytes).run { line, number in
             RecordOutput.write(try applier.apply(line, number: number))
         }
         if status != 0 { throw ExitCode(status) }

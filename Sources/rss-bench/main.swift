@@ -8,7 +8,8 @@ import ToolSupport
 struct RSSBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rss-bench",
-        abstract: "Compare the planners on the simulated NIC's scenarios; writes Markdown on stdout.")
+        abstract: "Compare the planners on the simulated NIC's scenarios; writes Markdown on stdout.",
+        version: rssppVersion)
 
     @Option(help: "Seeds per scenario (1...N; with --held-out 1001...1000+N).") var seeds = 5
     @Option(help: "Epochs per run.") var epochs = 600

@@ -10,21 +10,25 @@ struct RSSPlan: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rss-plan",
         abstract: "Read load records on stdin, write one plan record per load record on stdout.",
-        discussion: "Algorithms: " + Algorithm.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: "; "))
+        discussion: "Algorithms: " + Algorithm.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: "; "),
+        version: rssppVersion)
 
     @Option(help: "Balancing algorithm: \(Algorithm.allCases.map(\.rawValue).joined(separator: ", ")).")
     var algorithm = Algorithm.standard
-    @Option(help: "Distance from the mean load (in cores) before buckets move (default: rsspp 0.02, adaptive the traffic's noise).")
+    // Numeric options take the next argument whatever it looks like, so that `--min-queues -4`
+    // is refused for its value rather than taken for a missing one.
+    @Option(parsing: .unconditional,
+            help: "Distance from the mean load (in cores) before buckets move (default: rsspp 0.02, adaptive the traffic's noise).")
     var threshold: Double?
-    @Option(help: "Load each core should run at when autoscaling.")
+    @Option(parsing: .unconditional, help: "Load each core should run at when autoscaling, 0.01 to 1.")
     var targetLoad = PlannerOptions().targetLoad
     @Flag(help: "Switch queues off and on with the load.")
     var autoscale = false
-    @Option(help: "Fewest queues to keep in use when autoscaling.")
+    @Option(parsing: .unconditional, help: "Fewest queues to keep in use when autoscaling.")
     var minQueues = PlannerOptions().minQueues
-    @Option(help: "Most queues to use when autoscaling (default: all).")
+    @Option(parsing: .unconditional, help: "Most queues to use when autoscaling (default: all).")
     var maxQueues: Int?
-    @Option(help: "Most table entries one plan may change.")
+    @Option(parsing: .unconditional, help: "Most table entries one plan may change.")
     var maxMoves: Int?
     @Flag(help: "Write only plans that change the table.")
     var changesOnly = false
@@ -32,16 +36,19 @@ struct RSSPlan: ParsableCommand {
     var ignoreLoad = false
     @Flag(help: "Report and skip invalid records instead of stopping.")
     var skipInvalid = false
-    @Option(help: "Longest input line accepted, in bytes.")
+    @Option(parsing: .unconditional, help: "Longest input line accepted, in bytes.")
     var maxLineBytes = RecordContract.defaultMaxLineBytes
 
     func validate() throws {
         if let threshold, !(threshold >= 0 && threshold.isFinite) { throw ValidationError("--threshold must be 0 or more") }
-        guard targetLoad > 0 && targetLoad <= 1 else { throw ValidationError("--target-load must be in (0, 1]") }
-        guard minQueues >= 1 else { throw ValidationError("--min-queues must be at least 1") }
+        let loads = PlannerOptions.targetLoads
+        guard loads.contains(targetLoad) else {
+            throw ValidationError("--target-load is \(targetLoad): it must be from \(loads.lowerBound) to \(loads.upperBound)")
+        }
+        guard minQueues >= 1 else { throw ValidationError("--min-queues is \(minQueues): it must be a positive number") }
         if let maxQueues, maxQueues < minQueues { throw ValidationError("--max-queues must be at least --min-queues") }
-        if let maxMoves, maxMoves < 0 { throw ValidationError("--max-moves must be 0 or more") }
-        guard maxLineBytes > 0 else { throw ValidationError("--max-line-bytes must be positive") }
+        if let maxMoves, maxMoves < 0 { throw ValidationError("--max-moves is \(maxMoves): it must be 0 or more") }
+        guard maxLineBytes > 0 else { throw ValidationError("--max-line-bytes is \(maxLineBytes): it must be a positive number") }
     }
 
     func run() throws {

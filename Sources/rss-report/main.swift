@@ -1,49 +1,61 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import Reporting
+import RSSRecords
 import ToolSupport
 
 @main
 struct RSSReport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rss-report",
-        abstract: "Summarise runs of load records side by side: per-queue load, imbalance, table changes.")
+        abstract: "Summarise runs of load records side by side: per-queue load, imbalance, table changes.",
+        version: rssppVersion)
 
     @Argument(help: "Files of load records, one run each (- for standard input).")
     var files: [String] = ["-"]
 
-    @Flag(help: "Write each run's per-epoch load as FILE.tsv beside it, for plotting.")
-    var series = false
+    @Option(help: ArgumentHelp("Also write every run's per-epoch load to <out>, tab-separated, for plotting (- for standard output, instead of the summary).",
+                               valueName: "out"))
+    var series: String?
+
+    @Option(help: "Longest input line accepted, in bytes.")
+    var maxLineBytes = RecordContract.defaultMaxLineBytes
+
+    func validate() throws {
+        guard maxLineBytes > 0 else { throw ValidationError("--max-line-bytes is \(maxLineBytes): it must be a positive number") }
+    }
 
     mutating func run() throws {
         var runs: [(name: String, summary: LoadSummary)] = []
+        var plot = Series()
         for path in files {
+            let name = runName(path)
             var summary = LoadSummary()
-            var lines: [String] = []
             do {
-                try readLoadRecords(path) { epoch, record in
+                try readLoadRecords(path, maxLineBytes: maxLineBytes) { epoch, record in
                     summary.add(record)
-                    if series {
-                        if lines.isEmpty { lines.append(seriesHeader(queues: record.queues)) }
-                        lines.append(seriesLine(epoch: epoch, record))
-                    }
+                    if series != nil { plot.add(run: name, epoch: epoch, record) }
                 }
             } catch {
                 diagnose(error.description)
-                throw ExitCode(ExitStatus.dataError)
+                throw ExitCode(error.kind == .unreadable ? ExitStatus.noInput : ExitStatus.dataError)
             }
-            if series { try writeSeries(lines, for: path) }
-            runs.append((runName(path), summary))
+            runs.append((name, summary))
+        }
+        RecordOutput.prepare()
+        if series == "-" {
+            RecordOutput.write(Array(plot.text.utf8))
+            return
+        }
+        if let series {
+            do { try writeOutput(Array(plot.text.utf8), to: series) } catch {
+                diagnose(error.description)
+                throw ExitCode(ExitStatus.unavailable)
+            }
         }
         RecordOutput.write(Array(renderComparison(runs).utf8))
-    }
-
-    private func writeSeries(_ lines: [String], for path: String) throws {
-        do {
-            try DurableFile(path: path + ".tsv").replace(with: Array((lines.joined(separator: "\n") + "\n").utf8))
-        } catch {
-            diagnose("\(error)")
-            throw ExitCode(ExitStatus.unavailable)
-        }
     }
 
     /// A column heading: the file's name without its folder and `.jsonl`.

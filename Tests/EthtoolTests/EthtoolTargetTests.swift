@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Ethtool
+@testable import Ethtool
 import TableTargets
 import Testing
 import TestSupport
@@ -34,8 +34,8 @@ import TestSupport
             rss-apply ethtool:rq0
             """)
         #expect(result.status == 69, "\(result)")
-        #expect(result.stderr.contains("ethtool:rq0: driver veth does not support RSS indirection tables "
-                                       + "through ethtool (ETHTOOL_GRSSH: operation not supported)"), "\(result)")
+        #expect(result.stderr.contains("ethtool:rq0: the device has no RSS indirection table "
+                                       + "(driver veth: ETHTOOL_GRSSH: operation not supported)"), "\(result)")
         #expect(result.stdout.isEmpty)
     }
 
@@ -49,7 +49,8 @@ import TestSupport
             #expect(try device.driverInfo().driver == "veth")
             let channels = try device.channels()
             #expect(channels.maxReceive == 3 && channels.maxTransmit == 2, "\(channels)")
-            #expect(channels.receiveQueues == channels.receive + channels.combined)
+            // veth reports its queues as receive-only channels: the 3 of numrxqueues.
+            #expect(channels.receiveQueues == 3, "\(channels)")
             let error = try #require(throws: EthtoolError.self) { try device.rssSetup() }
             #expect(error.operation == "ETHTOOL_GRSSH" && error.errno == EOPNOTSUPP, "\(error)")
         }
@@ -68,5 +69,30 @@ import TestSupport
             let error = try #require(throws: EthtoolError.self) { try device.channels() }
             #expect(error.errno == ENODEV, "\(error)")
         }
+    }
+
+    /// `ethtool -X IFACE default` is entry i on ring i mod rings (the kernel's
+    /// ethtool_rxfh_indir_default); any other table was set by hand.
+    @Test(arguments: [
+        ([0, 1, 2, 3, 0, 1, 2, 3], 4, true),
+        ([0, 1, 0, 1, 0, 1, 0, 1], 2, true),
+        ([0, 1, 2, 3, 0, 1, 2, 3], 2, false),
+        ([3, 1, 2, 3, 0, 1, 2, 3], 4, false),
+        ([0, 1, 2, 3], 0, false),
+    ])
+    func theDriverDefaultIsTheSpreadOverTheRings(reta: [Int], rings: Int, isDefault: Bool) {
+        #expect(EthtoolTarget.isDriverDefault(reta, receiveRings: rings) == isDefault)
+    }
+
+    /// The request `resetIndirection` sends, against struct ethtool_rxfh in the kernel's uapi:
+    /// cmd 0x47 (ETHTOOL_SRSSH), rss_context, indir_size 0 (the default table), key_size 0 and
+    /// hfunc 0 (both kept), input_xfrm as read, and no table after the 24-byte header.
+    @Test func theResetRequestAsksForTheDefaultTable() {
+        let request = EthtoolDevice.setIndirectionRequest([], context: 0, inputTransform: 0x80)
+        #expect(request == [0x47, 0, 0, 0, /* rss_context */ 0, 0, 0, 0, /* indir_size */ 0, 0, 0, 0,
+                            /* key_size */ 0, 0, 0, 0, /* hfunc */ 0, /* input_xfrm */ 0x80, 0, 0, 0, 0, 0, 0])
+        let table = EthtoolDevice.setIndirectionRequest([3, 1], context: 2, inputTransform: 0)
+        #expect(table == [0x47, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                          3, 0, 0, 0, 1, 0, 0, 0])
     }
 }

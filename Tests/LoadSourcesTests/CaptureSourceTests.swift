@@ -175,7 +175,7 @@ func predictedRecords(_ packets: [TestPacket], frames: [[UInt8]], state: NICStat
     @Test func aMissingCaptureIsNamed() throws {
         let path = directory.file("absent.pcap")
         let error = try #require(throws: SourceError.self) { try replay(path) }
-        #expect(error.kind == .unavailable)
+        #expect(error.kind == .noInput)
         #expect(error.description == "\(path): cannot open: No such file or directory")
     }
 

@@ -100,3 +100,59 @@ struct FixedScenario: TrafficScenario {
         #expect(try source.next() == nil, "--epochs 3 stops after three records")
     }
 }
+
+/// The bounds `rss-count` puts on its options, the same constants the records' readers check.
+@Suite struct CounterOptionBoundsTests {
+    func refusal(_ change: (inout CounterOptions) -> Void) -> SourceError? {
+        var options = CounterOptions()
+        change(&options)
+        do { try options.validate(); return nil } catch { return error }
+    }
+
+    @Test func theDefaultsAndTheBoundsThemselvesAreAccepted() {
+        #expect(refusal { _ in } == nil)
+        #expect(refusal {
+            $0.interval = 3600
+            $0.costNanoseconds = 1
+            $0.queues = RecordContract.maxQueues
+            $0.tableSize = RecordContract.maxTableSize
+        } == nil)
+        #expect(refusal { $0.interval = 0.001; $0.costNanoseconds = 1e9; $0.queues = 1; $0.tableSize = 1 } == nil)
+    }
+
+    @Test func valuesBeyondTheBoundsAreUsageErrorsNamingTheOption() {
+        let cases: [(String, (inout CounterOptions) -> Void)] = [
+            ("--interval is 1e+300", { $0.interval = 1e300 }),
+            ("--interval is nan", { $0.interval = .nan }),
+            ("--cost is 1e-20", { $0.costNanoseconds = 1e-20 }),
+            ("--queues is 1025", { $0.queues = RecordContract.maxQueues + 1 }),
+            ("--queues is -4: it must be a positive number, from 1 to 1024", { $0.queues = -4 }),
+            ("--reta-size is 3000000", { $0.tableSize = 3_000_000 }),
+            ("--epochs is -1", { $0.epochs = -1 }),
+        ]
+        for (message, change) in cases {
+            let error = refusal(change)
+            #expect(error?.kind == .usage)
+            #expect(error?.description.hasPrefix(message) == true, "\(String(describing: error))")
+        }
+    }
+
+    @Test func reconfiguringTheNICKeepsMembersOtherWritersAdded() throws {
+        let directory = try TemporaryDirectory()
+        var options = CounterOptions(nicIn: directory)
+        try writeFile(options.nicPath, #"{"type":"nic","v":1,"queues":2,"reta":[0,1],"site":"lab"}"# + "\n")
+        options.queues = 3
+        _ = try loadSource("sim", options: options)
+        let state = try NICStateFile(path: options.nicPath).load()
+        #expect(state.queues == 3)
+        #expect(state.otherMembers == [UnknownMember(name: "site", json: Array(#""lab""#.utf8))])
+    }
+
+    @Test func aStateFileThatBreaksTheContractIsBadInput() throws {
+        let directory = try TemporaryDirectory()
+        let options = CounterOptions(nicIn: directory)
+        try writeFile(options.nicPath, #"{"type":"nic","v":1,"queues":2}"#)
+        let error = try #require(throws: SourceError.self) { try loadSource("sim", options: options) }
+        #expect(error.kind == .badInput)
+    }
+}

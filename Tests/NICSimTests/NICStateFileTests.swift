@@ -1,5 +1,6 @@
 import NICSim
 import RSSHash
+import RSSRecords
 import Synchronization
 import Testing
 import TestSupport
@@ -98,6 +99,8 @@ private func uniformState(generation: Int, queues: Int = 4, tableSize: Int = 409
         (#"{"type":"nic","v":1,"queues":2,"reta":[0,1],"generation":"x"}"#, "generation", "expected an integer"),
         (#"{"type":"load","v":1,"queues":2,"reta":[0,1]}"#, "type", "expected \"nic\""),
         (#"{"type":"nic","queues":2,"reta":[0,1]}"#, "v", "is missing"),
+        (#"{"type":"nic","v":1,"queues":2,"reta":[0,1],"generation":-1}"#, "generation", "is negative"),
+        (#"{"type":"nic","v":1,"queues":2000,"reta":[0,1]}"#, "queues", "at most 1024"),
     ])
     func badContentNamesTheFileAndTheField(content: String, field: String, message: String) throws {
         try writeFile(file.path, content)
@@ -106,6 +109,7 @@ private func uniformState(generation: Int, queues: Int = 4, tableSize: Int = 409
         #expect(error.field == field)
         #expect(error.message.contains(message), "\(error)")
         #expect(error.description.hasPrefix("\(file.path): \"\(field)\""))
+        #expect(error.kind == .badContent)
     }
 
     @Test(arguments: [("", "is empty"), ("{\"type\":\"nic\",", "malformed JSON"), ("[1,2]", "not a JSON object")])
@@ -119,9 +123,39 @@ private func uniformState(generation: Int, queues: Int = 4, tableSize: Int = 409
     @Test func aMissingFileOrDirectoryIsNamed() throws {
         let missing = try #require(throws: NICStateFileError.self) { try file.load() }
         #expect(missing.description == "\(file.path): cannot open: No such file or directory")
+        #expect(missing.kind == .unavailable)
 
         let nowhere = NICStateFile(path: directory.file("absent/nic.json"))
         let unwritable = try #require(throws: NICStateFileError.self) { try nowhere.write(NICState(queues: 1, tableSize: 1)) }
         #expect(unwritable.description.hasPrefix(nowhere.path + ": cannot create a temporary file"))
     }
+
+    /// Found by fuzzing: the contract lets writers add members, and a rewrite dropped them.
+    @Test func membersOtherWritersAddedSurviveAnUpdate() throws {
+        try writeFile(file.path, #"{"type":"nic","v":1,"owner":"ops \"a\"","queues":2,"reta":[0,1],"generation":4,"# +
+                      #""limits":{"max":[8, 16]},"note":null}"# + "\n")
+        try file.update { $0.reta = [1, 1] }
+        let text = String(decoding: try readFile(file.path), as: UTF8.self)
+        #expect(text.contains(#""owner":"ops \"a\"""#), "\(text)")
+        #expect(text.contains(#""limits":{"max":[8, 16]}"#), "\(text)")
+        #expect(text.contains(#""note":null"#), "\(text)")
+        #expect(text.contains(#""reta":[1,1]"#) && text.contains(#""generation":5"#), "\(text)")
+    }
+
+    /// Found by fuzzing: the generation increment trapped on the largest one.
+    @Test func aGenerationThatCannotGrowIsRefusedAndTheFileKept() throws {
+        let content = #"{"type":"nic","v":1,"queues":2,"reta":[0,1],"generation":9223372036854775807}"# + "\n"
+        try writeFile(file.path, content)
+        let error = try #require(throws: NICStateFileError.self) { try file.update { $0.reta = [1, 1] } }
+        #expect(error.field == "generation" && error.kind == .badContent)
+        #expect(String(decoding: try readFile(file.path), as: UTF8.self) == content)
+    }
+
+    /// The largest NIC the contract allows is written and read back.
+    @Test func theLargestNICRoundTrips() throws {
+        let state = NICState(queues: RecordContract.maxQueues, tableSize: RecordContract.maxTableSize)
+        try file.write(state)
+        #expect(try file.load() == state)
+    }
 }
+

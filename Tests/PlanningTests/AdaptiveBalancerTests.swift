@@ -168,3 +168,23 @@ private func exact(_ reta: [Int], _ packets: [Int], queues: Int) -> LoadRecord {
     let plan = plans(AdaptiveBalancer.self, [heavy], options: PlannerOptions(autoscale: true))[0]
     #expect(plan.active == [0, 1])
 }
+
+/// Found by fuzzing: loads that are tiny but legal after an ordinary record made the per-core
+/// share so small that the core count needed was infinite, and converting it to Int trapped.
+@Test func autoscalingSurvivesTinyLoadsAfterAnOrdinaryRecord() {
+    let ordinary = record(reta: [0, 1, 0, 1], packets: [100, 100, 100, 100], load: [0.5, 0.4])
+    let tiny = record(reta: [0, 1, 0, 1], packets: [100, 100, 100, 100], load: [1e-200, 1e-200])
+    let made = plans(AdaptiveBalancer.self, [ordinary, tiny, ordinary], options: PlannerOptions(autoscale: true))
+    #expect(made.count == 3)
+    #expect(made.allSatisfy { !$0.active.isEmpty && $0.active.count <= 2 })
+}
+
+/// Found by fuzzing: `--target-load 1e-50` trapped the same way. rss-plan refuses it now; the
+/// planner itself must not trap on it either.
+@Test func autoscalingToAVanishingTargetLoadPlans() {
+    let records = Array(repeating: record(reta: Array(0..<8), packets: Array(repeating: 100, count: 8),
+                                          load: Array(repeating: 0.5, count: 8)), count: 3)
+    let made = plans(AdaptiveBalancer.self, records, options: PlannerOptions(targetLoad: 1e-50, autoscale: true))
+    #expect(made.count == 3)
+    #expect(made.allSatisfy { (1...8).contains($0.active.count) })
+}

@@ -23,7 +23,7 @@ func planCarriesTheRecordsIdentityAndExactMoves(algorithm: Algorithm) {
     let plan = planner.plan(input)
     #expect(plan.time == 12.5 && plan.device == "file:/tmp/nic.json" && plan.source == "sim:steady")
     #expect(plan.queues == 2)
-    #expect(plan.moves == Move.between(input.reta, plan.reta))
+    #expect(plan.moves == changedEntries(from: input.reta, to: plan.reta))
     #expect(plan.loadBefore == [0.8, 0.2])
     #expect(abs(plan.imbalanceBefore - 0.6) < 1e-9)
 }

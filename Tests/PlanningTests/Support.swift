@@ -11,3 +11,13 @@ func plans<Algorithm: Balancer>(_ algorithm: Algorithm.Type, _ records: [LoadRec
     var session = PlanningSession<Algorithm>(options: options)
     return records.map { session.plan($0) }
 }
+
+/// The entries where `new` differs from `old`, in bucket order, worked out here rather than by
+/// `Move.between`, the function under test.
+func changedEntries(from old: [Int], to new: [Int]) -> [Move] {
+    var moves: [Move] = []
+    for bucket in old.indices where old[bucket] != new[bucket] {
+        moves.append(Move(bucket: bucket, from: old[bucket], to: new[bucket]))
+    }
+    return moves
+}

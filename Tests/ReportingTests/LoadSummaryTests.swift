@@ -31,10 +31,13 @@ import Testing
         #expect(imbalance(record.queueLoad, over: record.queuesInUse) == 0)
     }
 
-    @Test func percentileIsNearestRank() {
-        #expect(percentile([5, 1, 4, 2, 3], 0.95) == 5)
-        #expect(percentile([5, 1, 4, 2, 3], 0.5) == 3)
-        #expect(percentile([], 0.5) == 0)
+    @Test func seriesHasALinePerRecordAndEmptyCellsForQueuesARunLacks() {
+        var series = Series()
+        series.add(run: "a", epoch: 0, LoadRecord(queues: 2, reta: [0, 1], packets: [1, 1], load: [0.75, 0.25]))
+        series.add(run: "b", epoch: 0, LoadRecord(queues: 1, reta: [0], packets: [1], load: [0.75]))
+        // imbalance of a: 0.75 / 0.5 - 1; of b, one queue: 0.
+        #expect(series.text == "run\tepoch\tqueue0\tqueue1\timbalance\n"
+                + "a\t0\t0.75\t0.25\t0.5\n" + "b\t0\t0.75\t\t0.0\n")
     }
 
     @Test func comparisonHasAColumnPerRun() {

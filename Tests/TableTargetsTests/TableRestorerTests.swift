@@ -93,16 +93,53 @@ import TestSupport
         #expect(!result.stderr.contains("restoring"), "\(result)")
     }
 
-    /// The reader of its output is gone before the plan arrives: rss-apply writes the table,
-    /// fails to pass the plan on, ends quietly, and restores.
-    @Test func rssApplyRestoresWhenItsReaderIsGone() throws {
+    /// The reader of its output is gone before the plan arrives: rss-apply notices while it
+    /// waits for input, ends quietly, and never writes a table nobody would hear of.
+    @Test func rssApplyEndsUnwrittenWhenItsReaderIsGone() throws {
+        try #require(toolExists("rss-apply"), "rss-apply was not built")
+        // The status is rss-apply's own, not the pipeline's (sh has no pipefail).
+        let result = try shell("""
+            { sleep 0.5; printf '%s\\n' '\(planLine(balanced))'; } |
+                { rss-apply --restore-on-exit \(file.device); echo "status $?" >&2; } | true
+            """, in: directory)
+        #expect(result.stderr == "status 0\n", "\(result)")
+        #expect(try file.load() == initial, "the table was written, or restored")
+    }
+
+    /// The reader leaves after the first plan: rss-apply wrote that table, notices the reader
+    /// gone while it waits for the next plan, ends quietly, and puts the table it found back.
+    @Test func rssApplyRestoresWhenItsReaderLeavesAfterAPlan() throws {
         try #require(toolExists("rss-apply"), "rss-apply was not built")
         let result = try shell("""
-            { sleep 0.5; printf '%s\\n' '\(planLine(balanced))'; } | rss-apply --restore-on-exit \(file.device) | true
-            echo "status $?"
+            { printf '%s\\n' '\(planLine(balanced))'; sleep 2; } |
+                { rss-apply --restore-on-exit \(file.device); echo "status $?" >&2; } | head -n 1 > /dev/null
             """, in: directory)
-        #expect(result.stdoutLines == ["status 0"], "\(result)")
+        #expect(result.stderr == "status 0\n", "\(result)")
         #expect(try file.load().reta == initial.reta)
         #expect(try file.load().generation == 2, "the table was not written and restored")
+    }
+
+    /// SIGTERM while plans stream in, 40 times: every run ends by the signal (143), with the
+    /// table found at start back in place, never with the status of a write refused after the
+    /// restore.
+    @Test func sigtermWhilePlansStreamInAlwaysEndsByTheSignal() throws {
+        try #require(toolExists("rss-apply"), "rss-apply was not built")
+        let away = planLine(balanced), back = String(decoding: PlanRecord(
+            device: file.device, queues: 4, reta: initial.reta,
+            moves: [Move(bucket: 0, from: 3, to: 0)], active: [0, 1, 2, 3]).jsonLine().dropLast(), as: UTF8.self)
+        let result = try shell("""
+            generation() { grep -o '"generation":[0-9]*' \(file.path); }
+            for run in $(seq 40); do
+                before=$(generation)
+                { while printf '%s\\n%s\\n' '\(away)' '\(back)'; do :; done 2>/dev/null; } |
+                    rss-apply --restore-on-exit \(file.device) >/dev/null &
+                pid=$!
+                while [ "$(generation)" = "$before" ]; do sleep 0.01; done
+                kill -TERM $pid
+                wait $pid
+                echo "status $? $(grep -o '"reta":\\[[0-9,]*\\]' \(file.path))"
+            done
+            """, in: directory)
+        #expect(result.stdoutLines == Array(repeating: #"status 143 "reta":[0,1,2,3,0,1,2,3]"#, count: 40), "\(result)")
     }
 }

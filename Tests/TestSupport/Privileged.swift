@@ -7,7 +7,8 @@ import CNetNamespace
 /// under CI (`CI=true`), so there a missing privilege fails them instead of skipping them.
 public let privilegedTestsRun: Bool = getuid() == 0 || isCI
 
-public let isCI: Bool = getenv("CI").map { String(cString: $0) == "true" } ?? false
+/// CI services set `CI` to `true`, `1` or their own name; only empty, `false` and `0` mean "not CI".
+public let isCI: Bool = getenv("CI").map { !["", "false", "0"].contains(String(cString: $0).lowercased()) } ?? false
 
 /// The message a privileged test is skipped with outside root.
 public let needsRoot = "needs root (network namespaces, CAP_NET_ADMIN): run the tests as root, as CI does"

@@ -88,3 +88,55 @@ func lines(of text: String, maxLineBytes: Int = 1 << 20) throws -> [String] {
         #expect(status == 69)
     }
 }
+
+/// A pipe's read and write ends.
+private func pipe() throws -> (read: Int32, write: Int32) {
+    var ends: [Int32] = [0, 0]
+    try #require(Glibc.pipe(&ends) == 0)
+    return (ends[0], ends[1])
+}
+
+@Suite struct ReaderGoneTests {
+    /// An input pipe holding one line and then its end, and an output pipe whose reader has
+    /// gone or not.
+    final class Pipes {
+        let input: (read: Int32, write: Int32)
+        let output: (read: Int32, write: Int32)
+
+        init(outputReaderGone: Bool) throws {
+            input = try pipe()
+            output = try pipe()
+            _ = Array("a line\n".utf8).withUnsafeBytes { write(input.write, $0.baseAddress, $0.count) }
+            close(input.write)
+            if outputReaderGone { close(output.read) }
+        }
+
+        deinit { [input.read, output.read, output.write].forEach { close($0) } }
+
+        var reader: LineReader { LineReader(fd: input.read, endingWhenReaderOf: output.write) }
+    }
+
+    @Test func aReaderEndsWhenTheWatchedOutputsReaderHasGoneEvenWithInputWaiting() throws {
+        let pipes = try Pipes(outputReaderGone: true)
+        var reader = pipes.reader
+        #expect(try reader.next() == nil)
+        #expect(reader.outputClosed)
+    }
+
+    @Test func aReaderGoesOnWhileTheOutputIsRead() throws {
+        let pipes = try Pipes(outputReaderGone: false)
+        var reader = pipes.reader
+        guard case .text(let text, 1) = try reader.next() else { Issue.record("no line"); return }
+        #expect(Array(text) == Array("a line".utf8))
+        #expect(try reader.next() == nil)
+        #expect(!reader.outputClosed)
+    }
+
+    @Test func readerGoneIsSeenWithoutWriting() throws {
+        let output = try pipe()
+        defer { close(output.write) }
+        #expect(!RecordOutput.readerGone(fd: output.write))
+        close(output.read)
+        #expect(RecordOutput.readerGone(fd: output.write))
+    }
+}

@@ -23,6 +23,7 @@ import TestSupport
         let (guest, bootTable, sender, hasher) = (setup.guest, setup.bootTable, setup.sender, setup.hasher)
         var generator = SplitMix(seed: 0x7155_0001)
 
+        try restoresTheDriverDefault(guest, table: bootTable)
         try refusesWhatDoesNotFit(guest, table: bootTable)
         var current = bootTable
         for round in 1...2 {
@@ -205,6 +206,19 @@ import TestSupport
                 "\(halved)")
         try #require(guest.run("ethtool -L eth0 combined \(Guest.queues)").status == 0)
         #expect(try guest.rssTable().reta == table, "a refused plan changed the table")
+    }
+
+    /// `--restore-on-exit` on the table the driver made at boot puts the driver's default back,
+    /// as `ethtool -X eth0 default` does: the kernel then lets `ethtool -L` shrink the channels
+    /// below the queues the table names, which it refuses for a table set by hand.
+    func restoresTheDriverDefault(_ guest: Guest, table: [Int]) throws {
+        try #require(table == table.indices.map { $0 % Guest.queues }, "the boot table is not the default spread")
+        let result = try guest.apply(table.map { 3 - $0 }, from: table, arguments: "--restore-on-exit ethtool:eth0")
+        #expect(result.status == 0 && result.output.contains(#""applied":"#), "\(result)")
+        #expect(try guest.rssTable().reta == table, "--restore-on-exit left another table")
+        let shrunk = try guest.run("ethtool -L eth0 combined 2")
+        #expect(shrunk.status == 0, "the kernel counts the restored table as set by hand: \(shrunk)")
+        try #require(guest.run("ethtool -L eth0 combined \(Guest.queues)").status == 0)
     }
 
     /// `--restore-on-exit` puts back the table found at start once its input ends.

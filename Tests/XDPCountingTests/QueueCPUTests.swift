@@ -59,4 +59,13 @@ struct QueueCPUTests {
         #expect(after.busyFraction(of: 7, since: before) == 0)
         #expect(before.busyFraction(of: 0, since: before) == 0)
     }
+
+    @Test func stealFractionIsTheHypervisorsShareOfTheInterval() {
+        let before = CPUTimes(procStat: "cpu1 10 0 10 100 0 0 0 5 0 0\n")
+        let after = CPUTimes(procStat: "cpu1 40 0 20 150 0 0 0 25 0 0\n")
+        // +30 user +10 system +50 idle +20 steal: 20 of 110 ticks.
+        #expect(after.stealFraction(of: 1, since: before) == 20.0 / 110)
+        #expect(after.busyFraction(of: 1, since: before) == 40.0 / 110)
+        #expect(after.stealFraction(of: 0, since: before) == 0)
+    }
 }

@@ -45,7 +45,7 @@ struct VethCountingTests {
         xdp.hash = hash
         xdp.cpus = [0, 1, 0, 1]
         let source = try XDPSource(interface: veth.local, options: options, xdp: xdp)
-        defer { source.stop() }
+        defer { try? source.stop() }
         #expect(source.hashPath == (hash == .kfunc ? .rxHash : .softHash))
 
         let frames = Self.traffic
@@ -81,49 +81,43 @@ struct VethCountingTests {
         var xdp = XDPOptions()
         xdp.cpus = [0, 1, 0, 1]
         let first = try XDPSource(interface: veth.local, options: CounterOptions(), xdp: xdp)
-        defer { first.stop() }
+        defer { try? first.stop() }
         let refusal = #expect(throws: SourceError.self) {
             _ = try XDPSource(interface: veth.local, options: CounterOptions(), xdp: xdp)
         }
         #expect(refusal?.description.contains("already has an XDP program attached (\"rsspp_rxhash\"") == true)
-        first.stop()
-        #expect(XDPAttachment.attachedProgram(ifindex: if_nametoindex(veth.local)) == nil)
+        try first.stop()
+        #expect(try AttachedXDP.on(veth.local) == nil)
     }
 }
 
 extension VethCountingTests {
-    /// `--pin` leaves the counter attached and pinned; the next run takes it up where it was.
-    @Test func aPinnedCounterOutlivesItsRunAndIsTakenUp() throws {
-        let bpfMountedBefore = (readText("/proc/self/mounts") ?? "").contains(" /sys/fs/bpf bpf ")
-        defer {
-            rmdir(PinDirectory.root)
-            if !bpfMountedBefore { umount("/sys/fs/bpf") }
-        }
+    /// `--pin` leaves the counter attached and pinned; the next run reads the same counters and
+    /// leaves it attached.
+    @Test func aPinnedCounterOutlivesItsRunAndIsRead() throws {
         let veth = try VethFixture(queues: 4)
-        let ifindex = if_nametoindex(veth.local)
-        var options = CounterOptions()
-        options.interval = 0.2
-        var xdp = XDPOptions()
-        xdp.hash = .soft
-        xdp.cpus = [0, 1, 0, 1]
-        xdp.pin = true
-        let first = try XDPSource(interface: veth.local, options: options, xdp: xdp)
-        try veth.send(Array(Self.traffic[..<100]))
-        _ = try countedRecords(first, expecting: 100)
-        first.stop()
-        let pinnedID = XDPAttachment.attachedID(ifindex: ifindex, generic: false)
-        #expect(pinnedID != nil, "a pinned counter stays attached")
+        try withBPFFileSystem(removingPinsOf: veth.local) {
+            var options = CounterOptions()
+            options.interval = 0.2
+            var xdp = XDPOptions()
+            xdp.hash = .soft
+            xdp.cpus = [0, 1, 0, 1]
+            xdp.pin = true
+            let first = try XDPSource(interface: veth.local, options: options, xdp: xdp)
+            try veth.send(Array(Self.traffic[..<100]))
+            _ = try countedRecords(first, expecting: 100)
+            try first.stop()
+            let pinned = try #require(try AttachedXDP.on(veth.local), "a pinned counter stays attached")
 
-        xdp.pin = false
-        let second = try XDPSource(interface: veth.local, options: options, xdp: xdp)
-        #expect(second.hashPath == .softHash)
-        #expect(XDPAttachment.attachedID(ifindex: ifindex, generic: false) == pinnedID)
-        try veth.send(Array(Self.traffic[..<50]))
-        let (records, _) = try countedRecords(second, expecting: 50)
-        #expect(records.flatMap(\.packets).reduce(0, +) == 50)
-        second.stop()
-        #expect(XDPAttachment.attachedID(ifindex: ifindex, generic: false) == nil)
-        #expect(access(PinDirectory(interface: veth.local).path, F_OK) != 0, "the pins go with the counter")
+            xdp.pin = false
+            let second = try XDPSource(interface: veth.local, options: options, xdp: xdp)
+            #expect(second.hashPath == .softHash)
+            try veth.send(Array(Self.traffic[..<50]))
+            let (records, _) = try countedRecords(second, expecting: 50)
+            #expect(records.flatMap(\.packets).reduce(0, +) == 50)
+            try second.stop()
+            #expect(try AttachedXDP.on(veth.local) == pinned, "a reader leaves the pinned counter attached")
+        }
     }
 }
 
@@ -133,21 +127,14 @@ struct VethCountCommandTests {
     @Test func rssCountEmitsEveryFrameSentInItsBucket() throws {
         #expect(toolExists("rss-count"), "rss-count must be built next to the tests")
         let veth = try VethFixture(queues: 4)
-        let directory = try TemporaryDirectory()
-        let started = try shell("""
-            rss-count xdp:\(veth.local) --hash soft --cpus 0-3 --interval 0.3 --epochs 6 > records 2> errors &
-            echo $!
-            """, in: directory)
-        let pid = try #require(Int32(started.stdout.trimmingWhitespace()))
-        defer { kill(pid, SIGTERM) }
-        let ifindex = if_nametoindex(veth.local)
-        for _ in 0..<100 where XDPAttachment.attachedProgram(ifindex: ifindex) == nil { usleep(20_000) }
+        let counter = try BackgroundCount("xdp:\(veth.local) --hash soft --cpus 0-3 --interval 0.3 --epochs 6")
+        // After its first record, its first reading is taken: every frame sent from now on counts.
+        try counter.waitForRecord()
         try veth.send(VethCountingTests.traffic)
-        while kill(pid, 0) == 0 { usleep(50_000) }
+        #expect(counter.waitForEnd() == 0, "\(counter.errors)")
 
-        #expect(XDPAttachment.attachedProgram(ifindex: ifindex) == nil, "rss-count must detach when it ends")
-        let output = String(decoding: try readFile(directory.file("records")), as: UTF8.self)
-        let records = try output.split(separator: "\n").enumerated().map { line, text in
+        #expect(try AttachedXDP.on(veth.local) == nil, "rss-count must detach when it ends")
+        let records = try counter.records.split(separator: "\n").enumerated().map { line, text in
             try LoadRecord(jsonLine: Array(text.utf8), lineNumber: line + 1)
         }
         #expect(records.count == 6)
@@ -157,7 +144,6 @@ struct VethCountCommandTests {
         let hasher = RSSHasher()
         for frame in VethCountingTests.traffic { expected[frame.withUnsafeBytes { Int(hasher.hash(frame: $0)) % 128 }] += 1 }
         #expect(packets == expected)
-        let errors = String(decoding: try readFile(directory.file("errors")), as: UTF8.self)
-        #expect(errors.contains("no RSS table of its own"), "the nominal table is announced once: \(errors)")
+        #expect(counter.errors.contains("no RSS table of its own"), "the nominal table is announced once: \(counter.errors)")
     }
 }

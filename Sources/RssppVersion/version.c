@@ -1,0 +1,3 @@
+#include "rsspp_version.h"
+
+const char rsspp_version[] = RSSPP_VERSION;

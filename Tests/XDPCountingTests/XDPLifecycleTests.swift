@@ -1,0 +1,160 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+import TestSupport
+
+/// What the built `rss-count xdp:` leaves on an interface, however it ends, as iproute2 sees it:
+/// nothing of its own unless pinned, and never anything of somebody else's changed.
+@Suite(.enabled(if: privilegedTestsRun, Comment(rawValue: needsRoot)), .serialized)
+struct XDPLifecycleTests {
+    /// The counting options every run here shares: software hash, veth's queues on two CPUs.
+    static func counting(_ veth: VethFixture) -> String { "xdp:\(veth.local) --hash soft --cpus 0,1,0,1 --interval 0.1" }
+
+    @Test func aRunThatEndsDetaches() throws {
+        #expect(toolExists("rss-count"), "rss-count must be built next to the tests")
+        let veth = try VethFixture(queues: 4)
+        let directory = try TemporaryDirectory(area: "xdp")
+        let run = try shell("rss-count \(Self.counting(veth)) --epochs 2", in: directory)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdoutLines.count == 2)
+        #expect(!run.stderr.contains("libbpf"), "libbpf must not complain: \(run.stderr)")
+        #expect(try AttachedXDP.on(veth.local) == nil, "rss-count must detach when it ends")
+    }
+
+    @Test(arguments: [SIGINT, SIGTERM, SIGKILL])
+    func aSignalledRunLeavesNothingAttached(signal: Int32) throws {
+        let veth = try VethFixture(queues: 4)
+        let counter = try BackgroundCount(Self.counting(veth))
+        let attached = try counter.waitUntilAttached(to: veth.local)
+        #expect(attached.name.hasPrefix("rsspp_"))
+        _ = counter.end(with: signal)
+        #expect(try AttachedXDP.on(veth.local) == nil, "nothing may stay attached after signal \(signal)")
+    }
+
+    @Test func aRunWhoseReaderWentAwayDetaches() throws {
+        let veth = try VethFixture(queues: 4)
+        let directory = try TemporaryDirectory(area: "xdp")
+        // timeout only keeps a defect from hanging the suite; the run ends at its second record.
+        let run = try shell("timeout 60 rss-count \(Self.counting(veth)) | head -n 1", in: directory)
+        #expect(run.stdoutLines.count == 1, "\(run.stderr)")
+        #expect(try AttachedXDP.on(veth.local) == nil, "rss-count must detach when its reader goes away")
+    }
+
+    @Test func anotherProgramIsRefusedByNameAndLeftAlone() throws {
+        let veth = try VethFixture(queues: 4)
+        try attachForeignProgram(to: veth.local)
+        let foreign = try #require(try AttachedXDP.on(veth.local))
+        let directory = try TemporaryDirectory(area: "xdp")
+        let run = try shell("rss-count \(Self.counting(veth)) --epochs 1", in: directory)
+        #expect(run.status == 69)
+        #expect(run.stderr.contains("\"\(foreignProgramName)\", id \(foreign.id)"), "the refusal names it: \(run.stderr)")
+        #expect(try AttachedXDP.on(veth.local) == foreign, "the other program stays, untouched")
+    }
+
+    @Test func withoutPrivilegesTheFirstMessageNamesThem() throws {
+        let veth = try VethFixture(queues: 4)
+        let directory = try TemporaryDirectory(area: "xdp")
+        // Root with every capability dropped, as an unprivileged user would run it.
+        let run = try shell("setpriv --bounding-set=-all --inh-caps=-all rss-count \(Self.counting(veth)) --epochs 1",
+                            in: directory)
+        #expect(run.status == 69)
+        let first = run.stderr.split(separator: "\n").first ?? ""
+        #expect(first.contains("CAP_BPF") && first.contains("CAP_NET_ADMIN"), "\(run.stderr)")
+        #expect(try AttachedXDP.on(veth.local) == nil)
+    }
+
+    /// veth has no RSS table, so no RSS context 1: refused by number, never answered with context 0's.
+    @Test func aContextTheDeviceLacksIsRefused() throws {
+        let veth = try VethFixture(queues: 4)
+        let directory = try TemporaryDirectory(area: "xdp")
+        let run = try shell("rss-count \(Self.counting(veth)) --context 1 --epochs 1", in: directory)
+        #expect(run.status == 69)
+        #expect(run.stderr.contains("xdp:\(veth.local): reading RSS context 1"), "\(run.stderr)")
+        #expect(run.stdout.isEmpty)
+        #expect(try AttachedXDP.on(veth.local) == nil)
+    }
+
+    /// `--pin` leaves the counter attached; later runs read it and leave it, whatever way they
+    /// end; `--unpin` removes it with its pins.
+    @Test func aPinnedCounterStaysUntilUnpinned() throws {
+        let veth = try VethFixture(queues: 4)
+        let pins = "/sys/fs/bpf/rsspp/\(veth.local)"
+        try withBPFFileSystem(removingPinsOf: veth.local) {
+            let directory = try TemporaryDirectory(area: "xdp")
+            let pinning = try shell("rss-count \(Self.counting(veth)) --epochs 1 --pin", in: directory)
+            #expect(pinning.status == 0, "\(pinning.stderr)")
+            let pinned = try #require(try AttachedXDP.on(veth.local), "a pinned counter stays attached")
+            #expect(access(pins, F_OK) == 0)
+
+            let reader = try shell("rss-count \(Self.counting(veth)) --epochs 2", in: directory)
+            #expect(reader.status == 0, "\(reader.stderr)")
+            #expect(reader.stdoutLines.count == 2)
+            #expect(try AttachedXDP.on(veth.local) == pinned, "a reader of the pinned counter leaves it attached")
+
+            let signalled = try BackgroundCount(Self.counting(veth))
+            try signalled.waitForRecord()
+            _ = signalled.end(with: SIGTERM)
+            #expect(try AttachedXDP.on(veth.local) == pinned, "nor does a reader that is stopped")
+
+            let reading = try BackgroundCount(Self.counting(veth))
+            try reading.waitForRecord()
+            let unpin = try shell("rss-count xdp:\(veth.local) --unpin", in: directory)
+            #expect(unpin.status == 0, "\(unpin.stderr)")
+            #expect(reading.waitForEnd() == 69, "a reader of a counter unpinned under it stops")
+            #expect(reading.errors.contains("the counter was detached"), "\(reading.errors)")
+            #expect(try AttachedXDP.on(veth.local) == nil, "--unpin detaches it")
+            #expect(access(pins, F_OK) != 0, "--unpin removes the pins")
+        }
+    }
+}
+
+/// `rss-count` running in the background; killed when the value goes, if still running.
+final class BackgroundCount {
+    let pid: pid_t
+    private let directory: TemporaryDirectory
+    private var status: Int32?
+
+    init(_ arguments: String) throws {
+        directory = try TemporaryDirectory(area: "xdp")
+        pid = try spawn([toolDirectory + "/rss-count"] + arguments.split(separator: " ").map(String.init),
+                        stdout: directory.file("records"), stderr: directory.file("errors"))
+    }
+
+    deinit { _ = end(with: SIGKILL) }
+
+    var errors: String { String(decoding: (try? readFile(directory.file("errors"))) ?? [], as: UTF8.self) }
+    var records: String { String(decoding: (try? readFile(directory.file("records"))) ?? [], as: UTF8.self) }
+
+    /// The program once iproute2 shows one on `interface`: polled, as attaching takes a moment.
+    func waitUntilAttached(to interface: String) throws -> AttachedXDP {
+        for _ in 0..<400 {
+            if let attached = try AttachedXDP.on(interface) { return attached }
+            usleep(25_000)
+        }
+        throw TestFailure("rss-count attached nothing to \(interface): \(errors)")
+    }
+
+    /// Waits until it wrote its first record (polled).
+    func waitForRecord() throws {
+        for _ in 0..<400 {
+            if records.contains("\n") { return }
+            usleep(25_000)
+        }
+        throw TestFailure("rss-count wrote no record: \(errors)")
+    }
+
+    /// Sends `signal` and waits for the end; the exit status.
+    func end(with signal: Int32) -> Int32 {
+        if status == nil { kill(pid, signal) }
+        return waitForEnd()
+    }
+
+    /// The exit status, once it ended by itself.
+    func waitForEnd() -> Int32 {
+        if let status { return status }
+        let ended = exitStatus(waitingFor: pid)
+        status = ended
+        return ended
+    }
+}
