@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Testing
 import TestSupport
 
 /// The package root, for its scripts.
@@ -12,13 +11,11 @@ let packageRoot: String = {
 }()
 
 /// The guest kernels `scripts/guest-image` boots, by its RELEASE names.
-enum GuestKernel: String, CaseIterable, CustomTestStringConvertible {
+enum GuestKernel: String {
     /// Debian 12's: virtio_net has an RSS table but no XDP rx-hash kfunc.
     case debian12 = "6.1"
     /// Debian 13's: virtio_net also answers the rx-hash kfunc with the hash the device computed.
     case debian13 = "6.12"
-
-    var testDescription: String { "Linux \(rawValue)" }
 
     /// The `ethtool -S` counter of the packets `queue` received. Linux 6.12's virtio_net moved
     /// its per-queue packet counts to netlink queue statistics, which ethtool does not read; its
@@ -32,9 +29,10 @@ enum GuestKernel: String, CaseIterable, CustomTestStringConvertible {
 }
 
 /// A QEMU guest with one of Debian's kernels and a virtio-net NIC with RSS and hash reports (4
-/// queue pairs, 4 vCPUs, TCG), its tap `tap0` in `namespace` (`scripts/guest-image boot`). The guest's console runs
-/// the shell commands `run` sends. QEMU is killed when the value goes away, or when the test
-/// process dies, and the guest powers itself off after `deadline` seconds whatever happens.
+/// queue pairs, 4 vCPUs, TCG), its tap `tap0` in `namespace` (`scripts/guest-image boot`). The
+/// guest's console runs the shell commands `run` sends. QEMU is killed when the value goes away,
+/// or when the test process dies, and the guest powers itself off after `deadline` seconds
+/// whatever happens.
 final class Guest {
     /// As scripts/guest-image gives it.
     static let mac: [UInt8] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56]

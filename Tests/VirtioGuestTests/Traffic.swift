@@ -32,7 +32,9 @@ struct Traffic {
     /// Packets per queue when the NIC hashes with `hasher` and spreads with `reta`.
     func perQueue(hasher: RSSHasher, reta: [Int], queues: Int) -> [Int] {
         var counts = [Int](repeating: 0, count: queues)
-        for (bucket, count) in perBucket(hasher: hasher, buckets: reta.count).enumerated() { counts[reta[bucket]] += count }
+        for (bucket, count) in perBucket(hasher: hasher, buckets: reta.count).enumerated() {
+            counts[reta[bucket]] += count
+        }
         return counts
     }
 
