@@ -111,12 +111,24 @@ public final class XDPSource: LoadSource {
             return
         }
         var chosen: CounterProgram
+        // Drivers with a switchable rx-hashing answer the kfunc with ENODATA for every packet while
+        // it is off (virtio_net's default), which would count them all in bucket 0. veth's is
+        // fixed off and its kfunc answers anyway.
+        let hashing = try? device.feature("rx-hashing")
+        let hashingOff = hashing.map { $0.changeable && !$0.active } ?? false
+        let hashingOffMessage = "receive hashing is off (ethtool -K \(interface) rxhash on)"
         switch (xdp.hash, xdp.generic) {
         case (.kfunc, true):
             throw SourceError(.usage, "xdp:\(interface): --hash kfunc needs native XDP: programs bound to a "
                               + "device cannot attach in generic mode")
+        case (.kfunc, false) where hashingOff:
+            throw SourceError(.unavailable, "xdp:\(interface): --hash kfunc: \(hashingOffMessage), so the driver "
+                              + "has no hash to give XDP")
         case (.kfunc, false):
             chosen = try Self.rxHashProgram(tableSize, ifindex, interface)
+        case (.auto, false) where hashingOff:
+            diagnose("xdp:\(interface): \(hashingOffMessage); hashing in software")
+            chosen = try Self.softProgram(tableSize, key, hashFields, setup, interface)
         case (.soft, _), (.auto, true):
             chosen = try Self.softProgram(tableSize, key, hashFields, setup, interface)
         case (.auto, false):

@@ -10,16 +10,38 @@ let packageRoot: String = {
     return path
 }()
 
-/// A QEMU guest with Debian's 6.1 kernel and a virtio-net NIC with RSS (4 queue pairs, 4 vCPUs,
-/// TCG), its tap `tap0` in `namespace` (`scripts/guest-image boot`). The guest's console runs
-/// the shell commands `run` sends. QEMU is killed when the value goes away, or when the test
-/// process dies, and the guest powers itself off after `deadline` seconds whatever happens.
+/// The guest kernels `scripts/guest-image` boots, by its RELEASE names.
+enum GuestKernel: String {
+    /// Debian 12's: virtio_net has an RSS table but no XDP rx-hash kfunc.
+    case debian12 = "6.1"
+    /// Debian 13's: virtio_net also answers the rx-hash kfunc with the hash the device computed.
+    case debian13 = "6.12"
+
+    /// The `ethtool -S` counter of the packets `queue` received. Linux 6.12's virtio_net moved
+    /// its per-queue packet counts to netlink queue statistics, which ethtool does not read; its
+    /// per-queue XDP counter counts the same packets, but only while an XDP program is attached.
+    func receivedPacketsStatistic(queue: Int) -> String {
+        switch self {
+        case .debian12: "rx_queue_\(queue)_packets"
+        case .debian13: "rx\(queue)_xdp_packets"
+        }
+    }
+}
+
+/// A QEMU guest with one of Debian's kernels and a virtio-net NIC with RSS and hash reports (4
+/// queue pairs, 4 vCPUs, TCG), its tap `tap0` in `namespace` (`scripts/guest-image boot`). The
+/// guest's console runs the shell commands `run` sends. QEMU is killed when the value goes away,
+/// or when the test process dies, and the guest powers itself off after `deadline` seconds
+/// whatever happens.
 final class Guest {
     /// As scripts/guest-image gives it.
     static let mac: [UInt8] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56]
     static let queues = 4
 
+    let kernel: GuestKernel
     let namespace: NetworkNamespace
+    /// Holds the initramfs and QEMU's stderr.
+    private let scratch: TemporaryDirectory
     private let pid: pid_t
     private let console: Int32
     private let commands: Int32
@@ -31,17 +53,20 @@ final class Guest {
 
     /// Builds the initramfs with `tools` (paths of executables), starts QEMU and waits for the
     /// guest's shell.
-    init(tools: [String], namespace: NetworkNamespace, scratch: TemporaryDirectory, deadline: Int = 420) throws {
+    init(kernel: GuestKernel, tools: [String], namespace: NetworkNamespace, deadline: Int = 420) throws {
+        self.kernel = kernel
         self.namespace = namespace
+        scratch = try TemporaryDirectory()
         let image = "'\(packageRoot)/scripts/guest-image'"
-        let prepared = try shell("\(image) prepare", in: scratch)
+        let prepared = try shell("\(image) prepare \(kernel.rawValue)", in: scratch)
         guard prepared.status == 0 else { throw TestFailure("scripts/guest-image prepare: \(prepared.stderr)") }
         let initramfs = scratch.file("initramfs.cpio")
-        let packed = try shell("\(image) initramfs '\(initramfs)' " + tools.map { "'\($0)'" }.joined(separator: " "),
-                               in: scratch)
+        let packed = try shell("\(image) initramfs \(kernel.rawValue) '\(initramfs)' "
+                               + tools.map { "'\($0)'" }.joined(separator: " "), in: scratch)
         guard packed.status == 0 else { throw TestFailure("scripts/guest-image initramfs: \(packed.stderr)") }
-        (pid, commands, console) = try spawn([packageRoot + "/scripts/guest-image", "boot", namespace.name, initramfs,
-                                              "\(deadline)"], stderr: scratch.file("qemu.stderr"))
+        (pid, commands, console) = try spawn([packageRoot + "/scripts/guest-image", "boot", kernel.rawValue,
+                                              namespace.name, initramfs, "\(deadline)"],
+                                             stderr: scratch.file("qemu.stderr"))
         let start = monotonicSeconds()
         do {
             _ = try line(timeout: 180) { $0 == "@@ready" }

@@ -32,9 +32,16 @@ struct Traffic {
     /// Packets per queue when the NIC hashes with `hasher` and spreads with `reta`.
     func perQueue(hasher: RSSHasher, reta: [Int], queues: Int) -> [Int] {
         var counts = [Int](repeating: 0, count: queues)
-        for (flow, count) in zip(flows, packets) {
-            counts[reta[Int(hasher.hash(flow) % UInt32(reta.count))]] += count
+        for (bucket, count) in perBucket(hasher: hasher, buckets: reta.count).enumerated() {
+            counts[reta[bucket]] += count
         }
+        return counts
+    }
+
+    /// Packets per RSS bucket (hash mod `buckets`) when the NIC hashes with `hasher`.
+    func perBucket(hasher: RSSHasher, buckets: Int) -> [Int] {
+        var counts = [Int](repeating: 0, count: buckets)
+        for (flow, count) in zip(flows, packets) { counts[Int(hasher.hash(flow) % UInt32(buckets))] += count }
         return counts
     }
 

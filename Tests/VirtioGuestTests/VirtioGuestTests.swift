@@ -1,34 +1,27 @@
 import RSSHash
+import RSSRecords
 import Testing
 import TestSupport
 
-/// `rss-apply ethtool:` and the whole kernel pipeline on a driver with a real indirection table:
-/// virtio-net in a QEMU guest running Debian's 6.1 kernel, fed from the host through a
-/// multi-queue tap. One guest (booting takes most of the time) goes through every phase: plans
-/// refused before the device is touched, fixed tables whose per-queue counts must equal the
-/// Toeplitz prediction exactly, --restore-on-exit, `rss-count xdp:eth0 | rss-plan | rss-apply`
-/// balancing skewed traffic, and the NIC unplugged under rss-apply.
+/// rsspp on a driver with a real indirection table: virtio-net in a QEMU guest, fed from the
+/// host through a multi-queue tap, under two kernels. Debian 12's 6.1 goes through every phase
+/// of `rss-apply ethtool:` and the kernel pipeline; Debian 13's 6.12, whose virtio-net answers
+/// the XDP rx-hash kfunc with the hash the device computed, proves that hash is our Toeplitz.
 ///
-/// Facts of this setup the test relies on: the device does RSS only after the first table write
+/// Facts of this setup the tests rely on: the device does RSS only after the first table write
 /// since boot, and changing the channel count or attaching XDP switches RSS off in QEMU while
 /// the guest still shows its old table; so every phase writes its table before its traffic.
 @Suite(.serialized) struct VirtioGuestTests {
+    /// One guest (booting takes most of the time) through every phase: plans refused before the
+    /// device is touched, fixed tables whose per-queue counts must equal the Toeplitz prediction
+    /// exactly, `rss-count xdp:eth0 --hash soft` whose per-bucket counts must equal it too,
+    /// --restore-on-exit, `rss-count xdp:eth0 | rss-plan | rss-apply` balancing skewed traffic,
+    /// and the NIC unplugged under rss-apply.
     @Test(.enabled(if: privilegedTestsRun, Comment(rawValue: needsRoot)), .timeLimit(.minutes(10)))
-    func tableWritesAndTheKernelPipelineOnVirtioNet() throws {
-        let tools = ["rss-count", "rss-plan", "rss-apply"]
-        for tool in tools { try #require(toolExists(tool), "\(tool) was not built") }
-        let scratch = try TemporaryDirectory()
-        let namespace = try NetworkNamespace(area: "qemu")
-        let guest = try Guest(tools: tools.map { toolDirectory + "/" + $0 }, namespace: namespace, scratch: scratch)
-        print("virtio guest: shell \(format(guest.bootSeconds)) s after QEMU started")
-
-        let (bootTable, key) = try guest.rssTable()
-        try #require(bootTable.count == 128 && key.count == 40, "\(bootTable.count) entries, \(key.count)-byte key")
-        let fields = try guest.udp4HashFields()
-        #expect(fields == .addressesAndPorts)
-        let hasher = RSSHasher(key: key, configuration: HashConfiguration(fields: [.udp4: fields]))
+    func tableWritesAndTheKernelPipelineOnLinux61() throws {
+        let setup = try BootedGuest(.debian12, tools: ["rss-count", "rss-plan", "rss-apply"])
+        let (guest, bootTable, sender, hasher) = (setup.guest, setup.bootTable, setup.sender, setup.hasher)
         var generator = SplitMix(seed: 0x7155_0001)
-        let sender = try FrameSender(interface: "tap0", in: namespace)
 
         try restoresTheDriverDefault(guest, table: bootTable)
         try refusesWhatDoesNotFit(guest, table: bootTable)
@@ -48,10 +41,36 @@ import TestSupport
             #expect(received == predicted, "round \(round): per-queue packets differ from the Toeplitz prediction")
         }
 
+        try countsEveryBucket(guest, hash: "soft", table: current, sender: sender, hasher: hasher,
+                              generator: &generator)
         try restoresTheTableItFound(guest, table: current)
         current = try balancesSkewedTraffic(guest, table: current, sender: sender, hasher: hasher,
                                             generator: &generator)
         try reportsAnInterfaceThatIsGone(guest, table: current)
+    }
+
+    /// `rss-count xdp:eth0 --hash kfunc` on Linux 6.12's virtio-net, which reads the hash the
+    /// device computed: every bucket's and every queue's packets equal the Toeplitz prediction
+    /// from the device's key. While the device's receive hashing is off (virtio_net's default),
+    /// the kfunc has no hash to give: `--hash kfunc` is refused and `--hash auto` hashes in
+    /// software, instead of counting every packet in bucket 0.
+    @Test(.enabled(if: privilegedTestsRun, Comment(rawValue: needsRoot)), .timeLimit(.minutes(5)))
+    func countsWithTheDevicesOwnHashOnLinux612() throws {
+        let setup = try BootedGuest(.debian13, tools: ["rss-count", "rss-apply"])
+        let guest = setup.guest
+        var generator = SplitMix(seed: 0x7155_0612)
+        let table = (0..<setup.bootTable.count).map { _ in Int(generator.next() % UInt64(Guest.queues)) }
+
+        try #require(guest.run("ethtool -K eth0 rxhash off").status == 0)
+        let refused = try guest.run("rss-count xdp:eth0 --hash kfunc --epochs 1 >/dev/null; echo \"status $?\"")
+        #expect(refused.lines.last == "status 69"
+                && refused.output.contains("receive hashing is off (ethtool -K eth0 rxhash on)"), "\(refused)")
+        try countsEveryBucket(guest, hash: "auto", table: table, sender: setup.sender, hasher: setup.hasher,
+                              generator: &generator)
+
+        try #require(guest.run("ethtool -K eth0 rxhash on").status == 0)
+        try countsEveryBucket(guest, hash: "kfunc", table: table, sender: setup.sender, hasher: setup.hasher,
+                              generator: &generator)
     }
 
     /// The whole kernel pipeline, `rss-count xdp:eth0 | rss-plan | rss-apply`, on traffic whose
@@ -79,12 +98,7 @@ import TestSupport
         try #require(guest.run("mkfifo /tmp/loads; rss-count xdp:eth0 --interval 1 >/tmp/loads 2>/tmp/count.err & "
                                + "counter=$!; rss-plan --ignore-load </tmp/loads 2>/tmp/plan.err "
                                + "| rss-apply >/tmp/applied 2>/tmp/apply.err & pipeline=$!").status == 0)
-        // A counter that cannot attach ends at once: say why instead of waiting out the timeout.
-        // (A subshell: the guest's commands run in its init shell, which must not exit.)
-        let attached = try guest.run("(until /usr/sbin/ip link show eth0 | grep -q xdp; do "
-                                     + "kill -0 $counter 2>/dev/null || { cat /tmp/count.err; exit 1; }; sleep 0.1; done)",
-                                     timeout: 30)
-        try #require(attached.status == 0, "rss-count xdp:eth0 did not attach: \(attached.lines.joined(separator: " | "))")
+        try waitUntilAttached(guest, errors: "/tmp/count.err")
         // Attaching XDP switched RSS off in QEMU; a table write switches it on again.
         try write(start, over: start, on: guest)
         // Ten one-second epochs of steady traffic, slower than `deliver`: the counter and the
@@ -108,6 +122,50 @@ import TestSupport
               + "\(format(imbalance(before))) -> \(format(imbalance(after)))")
         #expect(imbalance(after) < imbalance(before) / 2, "per-queue packets did not get measurably more even")
         return balanced
+    }
+
+    /// `rss-count xdp:eth0 --hash HASH` counts every packet of random traffic in the bucket its
+    /// Toeplitz hash under the device's key names, and the queues receive what `table` predicts.
+    /// Writes `table` first.
+    func countsEveryBucket(_ guest: Guest, hash: String, table: [Int], sender: FrameSender, hasher: RSSHasher,
+                           generator: inout SplitMix) throws {
+        try #require(guest.run("rss-count xdp:eth0 --hash \(hash) --interval 1 >/tmp/counted 2>/tmp/counted.err & "
+                               + "counter=$!").status == 0)
+        try waitUntilAttached(guest, errors: "/tmp/counted.err")
+        // Attaching XDP switched RSS off in QEMU; a table write switches it on again.
+        try write(table, over: try guest.rssTable().reta, on: guest)
+        let traffic = Traffic(flows: (0..<64).map { _ in Traffic.randomFlow(&generator) },
+                              packets: (0..<64).map { _ in 10 + Int(generator.next() % 110) })
+        let received = try deliver(traffic, to: guest, with: sender, generator: &generator)
+        #expect(received == traffic.perQueue(hasher: hasher, reta: table, queues: Guest.queues))
+
+        // The records of whole intervals: wait until they hold every packet sent (or a deadline).
+        var counted: [Int] = []
+        let deadline = monotonicSeconds() + 30
+        repeat {
+            let records = try guest.run("cat /tmp/counted").lines.enumerated().map {
+                try LoadRecord(jsonLine: Array($1.utf8), lineNumber: $0 + 1)
+            }
+            counted = records.reduce(into: [Int](repeating: 0, count: table.count)) { sums, record in
+                for (bucket, packets) in record.packets.enumerated() { sums[bucket] += packets }
+            }
+        } while counted.reduce(0, +) < traffic.total && monotonicSeconds() < deadline
+        let ended = try guest.run("kill -INT $counter; wait $counter; echo \"counter $?\"; cat /tmp/counted.err")
+        #expect(ended.lines.first == "counter 0", "\(ended)")
+        let predicted = traffic.perBucket(hasher: hasher, buckets: table.count)
+        print("virtio guest \(guest.kernel.rawValue): --hash \(hash): \(counted.reduce(0, +)) packets counted, "
+              + "\(zip(counted, predicted).filter { $0 != $1 }.count) of \(table.count) buckets off the prediction")
+        #expect(counted == predicted, "--hash \(hash): per-bucket packets differ from the Toeplitz prediction")
+    }
+
+    /// Waits until the rss-count the guest's shell started as `$counter` has attached XDP to
+    /// eth0, as iproute2 shows it; a counter that ends first fails with its stderr (`errors`).
+    func waitUntilAttached(_ guest: Guest, errors: String) throws {
+        // (A subshell: the guest's commands run in its init shell, which must not exit.)
+        let attached = try guest.run("(until /usr/sbin/ip link show eth0 | grep -q xdp; do "
+                                     + "kill -0 $counter 2>/dev/null || { cat \(errors); exit 1; }; sleep 0.1; done)",
+                                     timeout: 30)
+        try #require(attached.status == 0, "rss-count xdp:eth0 did not attach: \(attached.lines.joined(separator: " | "))")
     }
 
     /// Writes `reta` through rss-apply even where the guest shows it already (a plan that
@@ -197,6 +255,30 @@ import TestSupport
             received = zip(try guest.queuePackets(), before).map { $0 - $1 }
         } while received.reduce(0, +) < traffic.total && monotonicSeconds() < deadline
         return received
+    }
+}
+
+/// A guest booted for a test, with what every test reads first: the table it booted with and
+/// the Toeplitz hasher of its key and UDP over IPv4 hash fields (as ethtool reports them).
+struct BootedGuest {
+    let guest: Guest
+    let bootTable: [Int]
+    let hasher: RSSHasher
+    /// Sends frames into the guest's tap.
+    let sender: FrameSender
+
+    init(_ kernel: GuestKernel, tools: [String]) throws {
+        for tool in tools { try #require(toolExists(tool), "\(tool) was not built") }
+        guest = try Guest(kernel: kernel, tools: tools.map { toolDirectory + "/" + $0 },
+                          namespace: try NetworkNamespace(area: "qemu"))
+        print("virtio guest \(kernel.rawValue): shell \(format(guest.bootSeconds)) s after QEMU started")
+        let key: [UInt8]
+        (bootTable, key) = try guest.rssTable()
+        try #require(bootTable.count == 128 && key.count == 40, "\(bootTable.count) entries, \(key.count)-byte key")
+        let fields = try guest.udp4HashFields()
+        #expect(fields == .addressesAndPorts)
+        hasher = RSSHasher(key: key, configuration: HashConfiguration(fields: [.udp4: fields]))
+        sender = try FrameSender(interface: "tap0", in: guest.namespace)
     }
 }
 
