@@ -27,7 +27,8 @@ public final class EthtoolTarget: TableTarget {
     }
 
     public func read() throws(TargetError) -> DeviceTable {
-        let table = try current().table
+        var table = try current().table
+        table.isDriverDefault = isDriverDefault(table.reta)
         queuesWhenRead = table.queues
         return table
     }
@@ -59,6 +60,7 @@ public final class EthtoolTarget: TableTarget {
     }
 
     /// The table is read first, so that a device without one says so before anything else.
+    /// Whether it is the driver's default is left to `read()`: the checks around a write need not know.
     private func current() throws(TargetError) -> (table: DeviceTable, setup: RSSSetup) {
         let ethtool = try ethtool()
         do {
@@ -67,12 +69,8 @@ public final class EthtoolTarget: TableTarget {
                 throw TargetError("\(device): the device has no RSS indirection table (\(driver) reports "
                     + "a table of 0 entries)")
             }
-            let reta = setup.indirection.map { Int($0) }
             let channels = try ethtool.channels()
-            // Only the main table has a default the kernel can put back.
-            let rings = context == 0 ? try? ethtool.receiveRings() : nil
-            let isDefault = rings.map { EthtoolTarget.isDriverDefault(reta, receiveRings: $0) } ?? false
-            return (DeviceTable(reta: reta, queues: channels.receiveQueues, isDriverDefault: isDefault), setup)
+            return (DeviceTable(reta: setup.indirection.map { Int($0) }, queues: channels.receiveQueues), setup)
         } catch let error as TargetError {
             throw error
         } catch let error as EthtoolError {
@@ -80,6 +78,25 @@ public final class EthtoolTarget: TableTarget {
         } catch {
             throw TargetError("\(device): \(error)")
         }
+    }
+
+    /// Whether `reta` is the driver's default table now. Only a table of the default's shape
+    /// costs the `ETHTOOL_GRXRINGS` call that says which ring count is in force: every plan reads
+    /// the table, and a planned table rarely has that shape.
+    private func isDriverDefault(_ reta: [Int]) -> Bool {
+        // Only the main table has a default the kernel can put back.
+        guard context == 0, EthtoolTarget.hasDefaultShape(reta), let rings = try? ethtool().receiveRings() else {
+            return false
+        }
+        return EthtoolTarget.isDriverDefault(reta, receiveRings: rings)
+    }
+
+    /// Whether `reta` is the driver's default for some ring count. Its entries would go round the
+    /// rings: the first entry after 0 that is 0 again comes at the ring count, unless there are
+    /// as many rings as entries or more.
+    static func hasDefaultShape(_ reta: [Int]) -> Bool {
+        let period = reta.indices.dropFirst().first { reta[$0] == 0 } ?? reta.count
+        return isDriverDefault(reta, receiveRings: period)
     }
 
     /// Whether `reta` is the table the kernel makes for `ethtool -X IFACE default`: entry `i`
@@ -100,8 +117,7 @@ public final class EthtoolTarget: TableTarget {
         } catch {
             throw explained(error)
         }
-        let table = try current().table
-        guard table.isDriverDefault else {
+        guard try isDriverDefault(current().table.reta) else {
             throw TargetError("\(device): the driver's default table did not come back after ETHTOOL_SRSSH")
         }
     }

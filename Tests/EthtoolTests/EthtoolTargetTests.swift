@@ -2,7 +2,7 @@
 import Glibc
 #endif
 @testable import Ethtool
-import TableTargets
+@testable import TableTargets
 import Testing
 import TestSupport
 
@@ -82,6 +82,19 @@ import TestSupport
     ])
     func theDriverDefaultIsTheSpreadOverTheRings(reta: [Int], rings: Int, isDefault: Bool) {
         #expect(EthtoolTarget.isDriverDefault(reta, receiveRings: rings) == isDefault)
+    }
+
+    /// A table is checked against the ring count only when it is the default for some count: every
+    /// spread over 1 to more rings than entries is, and a table that starts elsewhere, repeats
+    /// with a gap or counts down is not.
+    @Test func onlyATableOfTheDefaultShapeIsCheckedAgainstTheRings() {
+        for rings in 1...10 {
+            let spread = (0..<8).map { $0 % rings }
+            #expect(EthtoolTarget.hasDefaultShape(spread), "the spread over \(rings) rings: \(spread)")
+        }
+        for reta in [[1, 2, 3, 0, 1, 2, 3, 0], [0, 1, 2, 0, 1, 2, 3, 0], [0, 3, 2, 1, 0, 3, 2, 1], [0, 1, 1, 0]] {
+            #expect(!EthtoolTarget.hasDefaultShape(reta), "\(reta)")
+        }
     }
 
     /// The request `resetIndirection` sends, against struct ethtool_rxfh in the kernel's uapi:

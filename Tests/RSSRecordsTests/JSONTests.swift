@@ -38,4 +38,12 @@ func scanDouble(_ text: String) throws -> Double {
                                     + bytes.dropFirst().dropLast(), lineNumber: 1)
         #expect(record.device == tricky)
     }
+
+    /// Strings without escapes are read as written, ASCII or not.
+    @Test(arguments: ["eth0", "é🙂 ĳ", ""])
+    func plainStringsReadAsWritten(text: String) throws {
+        let record = try LoadRecord(jsonLine: Array("{\"type\":\"load\",\"v\":1,\"device\":\"\(text)\",\"queues\":1,\"reta\":[0],\"packets\":[0]}".utf8),
+                                    lineNumber: 1)
+        #expect(record.device == text)
+    }
 }
