@@ -77,7 +77,7 @@ public final class XDPSource: LoadSource {
         context = xdp.context
 
         let setup = try Self.deviceRSS(device, context: context, interface: interface)
-        let driverName = driver?.driver ?? "unknown"
+        let describedDriver = driver.map { "driver \($0.driver)" } ?? "the device (no driver information)"
         if let setup {
             if let size = options.tableSize, size != setup.indirection.count {
                 throw SourceError(.usage, "xdp:\(interface): --reta-size \(size), but the device's table has "
@@ -146,7 +146,7 @@ public final class XDPSource: LoadSource {
         pins = xdp.pin ? pinned : nil
         try pins?.pin(chosen, link: link)
         if nominalTable {
-            diagnose("xdp:\(interface): driver \(driverName) has no RSS table of its own; records carry the "
+            diagnose("xdp:\(interface): \(describedDriver) has no RSS table of its own; records carry the "
                      + "nominal table bucket mod queues over \(tableSize) buckets"
                      + (program.kind == .softHash ? ", hashed with key \(hexString(key))" : ""))
         }
