@@ -124,15 +124,18 @@ static int resolve(const struct rsspp_port_config *config, uint32_t *table_size,
 }
 
 static void fill_block(struct rsspp_block *block, const struct rsspp_port_config *config,
-                       uint32_t table_size, const uint8_t *key, uint32_t key_size,
+                       int reta, uint32_t table_size, const uint8_t *key, uint32_t key_size,
                        size_t zone_size) {
+    /* The mailbox only where the primary has a table to apply: a multi-queue port with neither
+     * RETA nor software RSS has none, and readers must say so instead of trusting the block. */
+    int mailbox = config->mailbox && (reta || config->software_rss || config->queues == 1);
     block->version = RSSPP_LAYOUT_VERSION;
     block->header_size = sizeof *block;
     block->port_id = config->port_id;
     block->queues = config->queues;
     block->table_size = table_size;
     block->flags = (config->software_rss ? RSSPP_FLAG_SOFTWARE_RSS : 0)
-        | (config->mailbox ? RSSPP_FLAG_MAILBOX : 0);
+        | (mailbox ? RSSPP_FLAG_MAILBOX : 0);
     block->key_size = key_size;
     memcpy(block->key, key, key_size);
     block->tsc_hz = rte_get_tsc_hz();
@@ -206,7 +209,7 @@ struct rsspp_port *rsspp_port_create(const struct rsspp_port_config *config) {
 
     struct rsspp_block *block = zone->addr;
     memset(block, 0, zone_size);
-    fill_block(block, config, table_size, key, key_size, zone_size);
+    fill_block(block, config, reta, table_size, key, key_size, zone_size);
     /* With the mailbox, the block mirrors the RETA for secondaries whose PMD cannot read it. */
     if (config->mailbox && reta && config->queues > 1
         && rsspp_reta_query(config->port_id, (uint16_t *)rsspp_block_table(block),

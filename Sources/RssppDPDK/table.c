@@ -45,16 +45,23 @@ void rsspp_store_table(struct rsspp_block *block, const uint16_t *table) {
 
 int rsspp_block_read_table(const struct rsspp_block *block, uint16_t *table, char *error,
                            size_t error_size) {
-    if (rsspp_block_live(block, error, error_size) != 0)
-        return -1;
     if ((block->flags & (RSSPP_FLAG_SOFTWARE_RSS | RSSPP_FLAG_MAILBOX)) || block->queues == 1) {
         const uint16_t *in_force = entries(block, block->table_offset);
         for (uint32_t b = 0; b < block->table_size; b++)
             table[b] = __atomic_load_n(&in_force[b], __ATOMIC_RELAXED);
-    } else if (block->table_size > UINT16_MAX
-               || rsspp_reta_query(block->port_id, table, (uint16_t)block->table_size) != 0) {
-        snprintf(error, error_size, "%s", rsspp_error());
-        return -1;
+    } else {
+        /* The PMD of a primary that ended is never touched. */
+        if (rsspp_block_live(block, error, error_size) != 0)
+            return -1;
+        if (block->table_size > UINT16_MAX) {
+            snprintf(error, error_size, "port %u: a table of %u buckets is not a RETA",
+                     block->port_id, block->table_size);
+            return -1;
+        }
+        if (rsspp_reta_query(block->port_id, table, (uint16_t)block->table_size) != 0) {
+            snprintf(error, error_size, "%s", rsspp_error());
+            return -1;
+        }
     }
     /* Checked again: a primary that ended while its PMD was read leaves a table nobody uses. */
     return rsspp_block_live(block, error, error_size);

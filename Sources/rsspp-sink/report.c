@@ -114,9 +114,11 @@ static void report_load(const struct sink *sink, const uint16_t *table, double s
     uint64_t *packets = rte_malloc(NULL, size * sizeof(uint64_t), 0);
     uint64_t *bytes = rte_malloc(NULL, size * sizeof(uint64_t), 0);
     uint64_t busy[block->queues], idle[block->queues];
-    char error[256];
-    if (packets != NULL && bytes != NULL
-        && rsspp_block_read(block, packets, bytes, busy, idle, error, sizeof error) == 0) {
+    char error[256] = "no memory for the counters";
+    if (packets == NULL || bytes == NULL
+        || rsspp_block_read(block, packets, bytes, busy, idle, error, sizeof error) != 0) {
+        fprintf(stderr, "rsspp-sink: no load record: %s\n", error);
+    } else {
         printf("{\"type\":\"load\",\"v\":1,\"interval\":%.6f,\"device\":\"dpdk:%u@%s\","
                "\"source\":\"rsspp-sink\",\"queues\":%u,\"reta\":",
                seconds, sink->options.port, file_prefix(), block->queues);

@@ -247,8 +247,9 @@ struct rsspp_queue; /* one queue's counters, for its worker only */
 
 /* Creates the port's block (after rte_eal_init, best after rte_eth_dev_configure so that
  * the PMD reports its RETA size). In software RSS mode the table starts as bucket mod
- * queues; with the mailbox in hardware mode it starts as the port's RETA. Returns NULL and
- * sets rte_errno; rsspp_error() says why. */
+ * queues; with the mailbox in hardware mode it starts as the port's RETA, so call it after
+ * rte_eth_dev_start, where many PMDs (ixgbe, i40e, mlx5) write their default RETA. Returns
+ * NULL and sets rte_errno; rsspp_error() says why. */
 RSSPP_API struct rsspp_port *rsspp_port_create(const struct rsspp_port_config *config);
 /* Frees the block and the handle; workers must have stopped. */
 RSSPP_API void rsspp_port_free(struct rsspp_port *port);
