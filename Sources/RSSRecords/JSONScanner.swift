@@ -315,8 +315,9 @@ public struct JSONScanner {
             index += 1
         }
         var value = 0
-        for byte in bytes[index..<range.upperBound] {
-            value = min(value * 10 + (decimalDigit(byte) ?? 0), 1 << 60)
+        // Grows no further once past 2^56, so that the next digit cannot overflow.
+        for byte in bytes[index..<range.upperBound] where value < 1 << 56 {
+            value = value * 10 + (decimalDigit(byte) ?? 0)
         }
         return negative ? -value : value
     }
