@@ -19,9 +19,8 @@ public final class FileLock {
     private let fd: Int32
 
     /// Waits until the lock is free and takes it, for a short read-modify-write.
-    public init(waitingFor path: String) throws(DurableFile.Failure) {
-        self.path = path
-        fd = try FileLock.open(path)
+    public convenience init(waitingFor path: String) throws(DurableFile.Failure) {
+        let fd = try FileLock.open(path)
         while flock(fd, LOCK_EX) != 0 {
             guard errno == EINTR else {
                 let failed = DurableFile.Failure(path: path, what: "cannot lock", errno: errno)
@@ -29,6 +28,7 @@ public final class FileLock {
                 throw failed
             }
         }
+        self.init(path: path, fd: fd)
     }
 
     /// Takes the lock for as long as the process needs it, and writes who holds it into the
