@@ -31,7 +31,7 @@ public func readLoadRecords(_ path: String, maxLineBytes: Int = RecordContract.d
     var epoch = 0
     do {
         while let line = try reader.next() {
-            guard let record = try line.recordText(maxLineBytes: maxLineBytes),
+            guard let record = try line.recordText(),
                   !isPlan(record.text) else { continue }
             body(epoch, try LoadRecord(jsonLine: record.text, lineNumber: record.number))
             epoch += 1

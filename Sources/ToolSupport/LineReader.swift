@@ -17,7 +17,7 @@ import RSSRecords
 public struct LineReader {
     public enum Line {
         case text(ArraySlice<UInt8>, number: Int)
-        case tooLong(number: Int)
+        case tooLong(number: Int, limit: Int)
     }
 
     private let fd: Int32
@@ -48,7 +48,7 @@ public struct LineReader {
                 start = newline + 1
                 scanned = 0
                 lineNumber += 1
-                if discarding || line.count > maxLineBytes { discarding = false; return .tooLong(number: lineNumber) }
+                if discarding || line.count > maxLineBytes { discarding = false; return .tooLong(number: lineNumber, limit: maxLineBytes) }
                 return .text(line, number: lineNumber)
             }
             if outputClosed { return nil }
@@ -62,7 +62,7 @@ public struct LineReader {
                 buffer.removeAll()
                 start = 0
                 scanned = 0
-                if discarding || line.count > maxLineBytes { discarding = false; return .tooLong(number: lineNumber) }
+                if discarding || line.count > maxLineBytes { discarding = false; return .tooLong(number: lineNumber, limit: maxLineBytes) }
                 return .text(line, number: lineNumber)
             }
             try fill()
@@ -114,10 +114,10 @@ extension LineReader {
 extension LineReader.Line {
     /// The line as a record's text with its number, as every reader of records takes lines: nil
     /// for a blank line, which the contract ignores; a `RecordError` for a line over the limit.
-    public func recordText(maxLineBytes: Int) throws(RecordError) -> (text: ArraySlice<UInt8>, number: Int)? {
+    public func recordText() throws(RecordError) -> (text: ArraySlice<UInt8>, number: Int)? {
         switch self {
-        case .tooLong(let number):
-            throw RecordError(line: number, "is longer than \(maxLineBytes) bytes")
+        case .tooLong(let number, let limit):
+            throw RecordError(line: number, "is longer than \(limit) bytes")
         case .text(let text, let number):
             return text.contains(where: { !isBlank($0) }) ? (text, number) : nil
         }

@@ -35,7 +35,7 @@ public struct RecordLoop {
         do {
             while let line = try reader.next() {
                 do {
-                    guard let record = try line.recordText(maxLineBytes: maxLineBytes) else { continue }
+                    guard let record = try line.recordText() else { continue }
                     try handle(record.text, record.number)
                 } catch let error as RecordError {
                     diagnose(error.description)

@@ -24,7 +24,7 @@ func lines(of text: String, maxLineBytes: Int = 1 << 20) throws -> [String] {
     while let line = try reader.next() {
         switch line {
         case .text(let bytes, let number): out.append("\(number):\(String(decoding: bytes, as: UTF8.self))")
-        case .tooLong(let number): out.append("\(number):too long")
+        case .tooLong(let number, _): out.append("\(number):too long")
         }
     }
     return out
