@@ -77,7 +77,6 @@ public final class XDPSource: LoadSource {
         context = xdp.context
 
         let setup = try Self.deviceRSS(device, context: context, interface: interface)
-        let describedDriver = driver.map { "driver \($0.driver)" } ?? "the device (no driver information)"
         if let setup {
             if let size = options.tableSize, size != setup.indirection.count {
                 throw SourceError(.usage, "xdp:\(interface): --reta-size \(size), but the device's table has "
@@ -146,7 +145,7 @@ public final class XDPSource: LoadSource {
         pins = xdp.pin ? pinned : nil
         try pins?.pin(chosen, link: link)
         if nominalTable {
-            diagnose("xdp:\(interface): \(describedDriver) has no RSS table of its own; records carry the "
+            diagnose("xdp:\(interface): \(Self.described(driver)) has no RSS table of its own; records carry the "
                      + "nominal table bucket mod queues over \(tableSize) buckets"
                      + (program.kind == .softHash ? ", hashed with key \(hexString(key))" : ""))
         }
@@ -266,22 +265,28 @@ public final class XDPSource: LoadSource {
     /// In `auto`, a driver without the rx-hash kfunc answers EOPNOTSUPP for every packet: swap in
     /// the software hash (atomically) and start the interval again.
     private func switchedToSoftHash() throws(SourceError) -> Bool {
-        guard program.kind == .rxHash, (try? program.rxHashUnsupported()) == true else { return false }
+        // A counter this run attached with --hash kfunc stays on the kfunc: no need to ask.
+        guard program.kind == .rxHash, !attachedHere || hashChoice == .auto,
+              (try? program.rxHashUnsupported()) == true else { return false }
         guard attachedHere else {
             throw SourceError(.unavailable, "xdp:\(interface): the pinned counter hashes with the rx-hash kfunc, which "
-                              + "driver \(driver?.driver ?? "unknown") does not implement; remove it (rss-count "
+                              + "\(Self.described(driver)) does not implement; remove it (rss-count "
                               + "xdp:\(interface) --unpin) and pin one with --hash soft")
         }
-        guard hashChoice == .auto else { return false }
         let soft = try Self.softProgram(tableSize, key, hashFields,
                                         try Self.deviceRSS(device, context: context, interface: interface), interface)
         try link.replace(program.programFD, with: soft.programFD)
         program = soft
         try pins?.repin(soft)
-        diagnose("xdp:\(interface): driver \(driver?.driver ?? "unknown") does not report its RSS hash to XDP; "
+        diagnose("xdp:\(interface): \(Self.described(driver)) does not report its RSS hash to XDP; "
                  + "hashing in software from now on")
         previous = try read()
         return true
+    }
+
+    /// The driver as messages name it.
+    private static func described(_ driver: DriverInfo?) -> String {
+        driver.map { "driver \($0.driver)" } ?? "the device (no driver information)"
     }
 
     private func warnOnce(_ topic: String, _ message: String) {
