@@ -113,6 +113,5 @@ func absolutePath(_ path: String) -> String {
 
 /// 3600 rather than 3600.0, for messages.
 private func shown(_ value: some Comparable) -> String {
-    guard let real = value as? Double, real == real.rounded(), real.magnitude < 1e15 else { return "\(value)" }
-    return String(Int(real))
+    (value as? Double).map(recordNumber) ?? "\(value)"
 }

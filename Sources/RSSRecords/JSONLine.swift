@@ -90,8 +90,8 @@ public struct JSONLine {
     /// are written as null (validators reject them before they get here).
     mutating func appendDouble(_ value: Double) {
         guard value.isFinite else { bytes += Array("null".utf8); return }
-        if value == value.rounded(), value.magnitude < 1e15 {
-            appendInteger(Int(value))
+        if let whole = wholeNumber(value) {
+            appendInteger(whole)
             return
         }
         bytes += Array(value.description.utf8)
@@ -127,4 +127,15 @@ public struct UnknownMember: Sendable, Equatable {
         self.name = name
         self.json = json
     }
+}
+
+/// `value` as an integer when it is a whole number that prints exactly (below 10^15), as records
+/// write such numbers.
+public func wholeNumber(_ value: Double) -> Int? {
+    value == value.rounded() && value.magnitude < 1e15 ? Int(value) : nil
+}
+
+/// `value` as records write it, for messages that quote one: `50`, not `50.0`.
+public func recordNumber(_ value: Double) -> String {
+    wholeNumber(value).map(String.init) ?? value.description
 }

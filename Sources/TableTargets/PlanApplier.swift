@@ -70,8 +70,8 @@ public struct PlanApplier {
         }
         let last = [table.planTime, lastPlanTime[target.device]].compactMap { $0 }.max()
         if let time = plan.time, let last, time < last {
-            throw RecordError(line: line, field: "time", "is \(number(time)), older than the plan applied last "
-                + "(time \(number(last))); table not written")
+            throw RecordError(line: line, field: "time", "is \(recordNumber(time)), older than the plan applied last "
+                + "(time \(recordNumber(last))); table not written")
         }
     }
 
@@ -136,9 +136,4 @@ extension PlanRecord {
         for move in moves { table[move.bucket] = move.from }
         return table
     }
-}
-
-/// `value` as a record writes it: without a fraction when it has none.
-private func number(_ value: Double) -> String {
-    value == value.rounded() && value.magnitude < 1e15 ? String(Int(value)) : value.description
 }
