@@ -123,13 +123,7 @@ public struct DurableFile: Sendable {
                 try abandon(temporary, fd, failure("cannot give \(temporary) the mode of \(path)"))
             }
         }
-        var written = 0
-        while written < contents.count {
-            let wrote = contents.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
-            if wrote < 0 && errno == EINTR { continue }
-            guard wrote > 0 else { try abandon(temporary, fd, failure("cannot write \(temporary)")) }
-            written += wrote
-        }
+        if let code = writeAll(contents, to: fd) { try abandon(temporary, fd, failure("cannot write \(temporary)", code)) }
         guard fsync(fd) == 0 else { try abandon(temporary, fd, failure("cannot sync \(temporary)")) }
         guard close(fd) == 0 else { unlink(temporary); throw failure("cannot write \(temporary)") }
         return temporary

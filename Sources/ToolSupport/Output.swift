@@ -39,19 +39,26 @@ public enum RecordOutput {
     static func hasLostItsReader(_ polled: pollfd) -> Bool { polled.revents & Int16(POLLERR | POLLHUP) != 0 }
 
     public static func write(_ bytes: [UInt8], fd: Int32 = STDOUT_FILENO) {
-        bytes.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let wrote = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-                if wrote < 0 {
-                    if errno == EINTR || errno == EAGAIN { continue }
-                    if errno == EPIPE { exit(0) }
-                    diagnose("write: \(String(cString: strerror(errno)))")
-                    exit(ExitStatus.unavailable)
-                }
-                done += wrote
-            }
+        guard let code = writeAll(bytes, to: fd) else { return }
+        if code == EPIPE { exit(0) }
+        diagnose("write: \(String(cString: strerror(code)))")
+        exit(ExitStatus.unavailable)
+    }
+}
+
+/// Writes all of `bytes` to `fd`, however many calls that takes; nil, or the errno of the write
+/// that failed (EIO for one that wrote nothing).
+func writeAll(_ bytes: [UInt8], to fd: Int32) -> Int32? {
+    bytes.withUnsafeBytes { raw in
+        var done = 0
+        while done < raw.count {
+            let wrote = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+            if wrote < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+            if wrote < 0 { return errno }
+            if wrote == 0 { return EIO }
+            done += wrote
         }
+        return nil
     }
 }
 
@@ -62,13 +69,7 @@ public func writeOutput(_ bytes: [UInt8], to path: String) throws(SystemError) {
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
     guard fd >= 0 else { throw SystemError(operation: "\(path): cannot open", errno: errno) }
     defer { close(fd) }
-    var done = 0
-    while done < bytes.count {
-        let wrote = bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress! + done, raw.count - done) }
-        if wrote < 0 && errno == EINTR { continue }
-        guard wrote > 0 else { throw SystemError(operation: "\(path): cannot write", errno: errno) }
-        done += wrote
-    }
+    if let code = writeAll(bytes, to: fd) { throw SystemError(operation: "\(path): cannot write", errno: code) }
 }
 
 /// The tool's name as invoked, for the `tool: message` prefix of diagnostics.
