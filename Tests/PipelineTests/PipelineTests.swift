@@ -63,7 +63,9 @@ import TestSupport
 
     @Test func theCounterSeesTheTablesThatWereApplied() throws {
         // Paced, as a real counter: each epoch starts after the previous plan had time to land.
-        let run = try run("rss-count sim:steady --interval 0.05 --epochs 16 --seed 3")
+        // 60 epochs (3 s), not 16: under a loaded CI run, starting rss-plan and rss-apply took
+        // longer than 16 epochs, and every table landed after the counter had ended.
+        let run = try run("rss-count sim:steady --interval 0.05 --epochs 60 --seed 3")
         let writtenTables = run.applied.filter { $0.applied != nil }.map(\.reta)
         let initial = try #require(run.loads.first?.reta)
         #expect(!writtenTables.isEmpty)
