@@ -74,7 +74,9 @@ public final class Migrator {
     }
 
     /// What `owner` said about this `seq`, or nil when it has said nothing about it yet.
-    /// Answers to another `seq` (late answers to an earlier plan) are dropped.
+    /// Answers to another `seq` (late answers to an earlier plan) are dropped, except an error
+    /// with `seq` 0: the owner could not tie it to a message (it refuses this peer), and it
+    /// concerns the plan waiting for an answer.
     private func answer(of owner: OwnerConnection) -> Attempt.Result? {
         while true {
             switch owner.receive() {
@@ -93,9 +95,11 @@ public final class Migrator {
                 } catch {
                     return .failed("answered a malformed message: " + (error.field.map { "\"\($0)\" " } ?? "") + error.message)
                 }
-                guard answer.seq == seq else { continue }
-                if case .error(_, let message) = answer { return .failed("answered an error: \(message)") }
-                return .acked
+                switch answer {
+                case .ack(seq): return .acked
+                case .error(seq, let message), .error(0, let message): return .failed("answered an error: \(message)")
+                default: continue
+                }
             }
         }
     }

@@ -130,6 +130,17 @@ import TestSupport
         #expect(migrator.migrate(Self.request).owners.map(\.error) == ["answered an error: refused"])
     }
 
+    /// What an owner does with a peer whose uid it does not take (SO_PEERCRED): an error with
+    /// seq 0, then the hang-up.
+    @Test func anErrorWithSeq0IsTheAnswerToThePlanWaiting() throws {
+        let owner = try FakeOwner(path: directory.file("owner.sock")) { message, _ in
+            [reply("error", to: message, seq: 0, error: "uid 1000 (gid 1000) may not steer this owner")]
+        }
+        defer { owner.stop() }
+        let record = makeMigrator([owner.path]).migrate(Self.request)
+        #expect(record.owners.map(\.error) == ["answered an error: uid 1000 (gid 1000) may not steer this owner"])
+    }
+
     @Test func severalOwnersAnswerInOneRecordInTheOrderGiven() throws {
         let acking = try FakeOwner.acking(path: directory.file("a.sock"))
         let refusing = try FakeOwner(path: directory.file("b.sock")) { message, _ in [reply("error", to: message, error: "no")] }
