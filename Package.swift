@@ -60,9 +60,11 @@ let package = Package(
         // Where tables are written (rss-apply).
         .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim", "Ethtool", "ToolSupport"]),
 
+        // The Toeplitz hash once for the C libraries (a static-inline header they compile in).
+        .target(name: "CToeplitz"),
         // The DPDK application library: per-bucket counters in a memzone, software RSS
         // (include/rsspp_dpdk.h, man/rsspp-dpdk.3).
-        .target(name: "RssppDPDK", exclude: ["rsspp-dpdk.pc.in"],
+        .target(name: "RssppDPDK", dependencies: ["CToeplitz"], exclude: ["rsspp-dpdk.pc.in"],
                 cSettings: dpdkCFlags + [.unsafeFlags(["-fvisibility=hidden"])], linkerSettings: dpdkLibraries),
         // How the tools attach to a DPDK primary as a secondary process (plain C for Swift).
         .target(name: "CDPDKSecondary", dependencies: ["RssppDPDK"], cSettings: dpdkCFlags,
