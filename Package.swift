@@ -71,8 +71,9 @@ let package = Package(
                 cSettings: dpdkCFlags + [.unsafeFlags(["-fvisibility=hidden"])], linkerSettings: dpdkLibraries),
         // The owner library: per-bucket ownership of flow state, parking, handover and replay
         // (include/rsspp_owner.h), plain C for C, DPDK and Swift applications.
-        .target(name: "RssppOwner", cSettings: [.unsafeFlags(["-fvisibility=hidden"])],
-                linkerSettings: [.linkedLibrary("pthread")]),
+        // JSON through jansson (the control socket), Toeplitz from CToeplitz.
+        .target(name: "RssppOwner", dependencies: ["CToeplitz"], cSettings: [.unsafeFlags(["-fvisibility=hidden"])],
+                linkerSettings: [.linkedLibrary("jansson"), .linkedLibrary("pthread")]),
         // The owner library for Swift applications: typed packets over RssppOwner.
         .target(name: "BucketOwnership", dependencies: ["RssppOwner"]),
         // How the tools attach to a DPDK primary as a secondary process (plain C for Swift).
@@ -134,6 +135,11 @@ let package = Package(
         .testTarget(name: "XDPCountingTests", dependencies: ["XDPCounting", "Ethtool", "NICSim", "RSSHash", "CBPF", "TestSupport"]),
         // Packet sockets and setns for TestSupport's network namespaces.
         .target(name: "CNetNamespace", path: "Tests/CNetNamespace"),
+        // The owner library's control socket seen from its peers (raw sockets, other uids), and
+        // the installed library with its C example.
+        .testTarget(name: "OwnerServerTests", dependencies: ["RssppOwner", "RSSRecords", "TestSupport"],
+                    // Built by the tests with cc: a peer of another uid, and programs on the installed library.
+                    exclude: ["Support/peer.c"]),
         // The DPDK library's hash and block, and the DPDK path end to end (root, hugepages).
         .testTarget(name: "DPDKTests", dependencies: [
             "RssppDPDK", "CDPDKSecondary", "DPDKPort", "NICSim", "RSSHash", "RSSRecords", "TestSupport",

@@ -342,7 +342,7 @@ static int accept_peer(struct rsspp_owner_server *server) {
     if (fd < 0) {
         if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
             return 0;
-        rsspp_owner_fail("accepting a peer on %s: %s", server->config.path, strerror(errno));
+        owner_set_error("accepting a peer on %s: %s", server->config.path, strerror(errno));
         return -1;
     }
     struct peer *peer = calloc(1, sizeof *peer);
@@ -404,7 +404,7 @@ int rsspp_owner_server_poll(struct rsspp_owner_server *server, int timeout_ms) {
     struct epoll_event events[32];
     int ready = epoll_wait(server->events, events, 32, timeout_ms);
     if (ready < 0 && errno != EINTR) {
-        rsspp_owner_fail("waiting on the control socket %s: %s", server->config.path, strerror(errno));
+        owner_set_error("waiting on the control socket %s: %s", server->config.path, strerror(errno));
         return -1;
     }
     int failed = 0;
@@ -437,12 +437,12 @@ static void *serve(void *context) {
 
 int rsspp_owner_server_start(struct rsspp_owner_server *server) {
     if (server->threaded) {
-        rsspp_owner_fail("the control socket %s already has its thread", server->config.path);
+        owner_set_error("the control socket %s already has its thread", server->config.path);
         return -1;
     }
     int failed = pthread_create(&server->thread, NULL, serve, server);
     if (failed) {
-        rsspp_owner_fail("starting the thread of the control socket %s: %s", server->config.path,
+        owner_set_error("starting the thread of the control socket %s: %s", server->config.path,
                          strerror(failed));
         return -1;
     }
@@ -479,7 +479,7 @@ static int socket_address(const char *path, struct sockaddr_un *address) {
     memset(address, 0, sizeof *address);
     address->sun_family = AF_UNIX;
     if (strlen(path) >= sizeof address->sun_path) {
-        rsspp_owner_fail("control socket path %s is longer than %zu bytes", path, sizeof address->sun_path - 1);
+        owner_set_error("control socket path %s is longer than %zu bytes", path, sizeof address->sun_path - 1);
         return -1;
     }
     strcpy(address->sun_path, path);
@@ -494,27 +494,27 @@ static int clear_path(const struct sockaddr_un *address) {
     if (lstat(path, &status) < 0) {
         if (errno == ENOENT)
             return 0;
-        rsspp_owner_fail("control socket %s: %s", path, strerror(errno));
+        owner_set_error("control socket %s: %s", path, strerror(errno));
         return -1;
     }
     if (!S_ISSOCK(status.st_mode)) {
-        rsspp_owner_fail("control socket %s: the path exists and is not a socket; not replacing it", path);
+        owner_set_error("control socket %s: the path exists and is not a socket; not replacing it", path);
         return -1;
     }
     int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (probe < 0) {
-        rsspp_owner_fail("control socket %s: %s", path, strerror(errno));
+        owner_set_error("control socket %s: %s", path, strerror(errno));
         return -1;
     }
     int reason = connect(probe, (const struct sockaddr *)address, sizeof *address) == 0 ? 0 : errno;
     close(probe);
     if (reason != ECONNREFUSED) {
-        rsspp_owner_fail("control socket %s: another process serves it (%s)", path,
+        owner_set_error("control socket %s: another process serves it (%s)", path,
                          reason ? strerror(reason) : "it accepted a connection");
         return -1;
     }
     if (unlink(path) < 0 && errno != ENOENT) {
-        rsspp_owner_fail("removing the stale control socket %s: %s", path, strerror(errno));
+        owner_set_error("removing the stale control socket %s: %s", path, strerror(errno));
         return -1;
     }
     return 0;
@@ -545,7 +545,7 @@ static int listen_at(struct rsspp_owner_server *server, const struct sockaddr_un
         goto failed;
     return 0;
 failed:
-    rsspp_owner_fail("%s the control socket %s: %s", step, path, strerror(errno));
+    owner_set_error("%s the control socket %s: %s", step, path, strerror(errno));
     return -1;
 }
 
@@ -556,15 +556,15 @@ static int watch(struct rsspp_owner_server *server, int *fd) {
     event.data.ptr = fd;
     if (epoll_ctl(server->events, EPOLL_CTL_ADD, *fd, &event) == 0)
         return 0;
-    rsspp_owner_fail("watching the control socket %s: %s", server->config.path, strerror(errno));
+    owner_set_error("watching the control socket %s: %s", server->config.path, strerror(errno));
     return -1;
 }
 
 static int check_config(const struct rsspp_owner *owner, const struct rsspp_owner_server_config *config) {
     if (!owner || !config || !config->path || !*config->path)
-        rsspp_owner_fail("rsspp_owner_server_open needs an owner, a configuration and a socket path");
+        owner_set_error("rsspp_owner_server_open needs an owner, a configuration and a socket path");
     else if (config->mode & ~(mode_t)0777)
-        rsspp_owner_fail("control socket mode %o has bits beyond 0777", (unsigned)config->mode);
+        owner_set_error("control socket mode %o has bits beyond 0777", (unsigned)config->mode);
     else
         return 0;
     return -1;
@@ -577,7 +577,7 @@ struct rsspp_owner_server *rsspp_owner_server_open(struct rsspp_owner *owner,
         return NULL;
     struct rsspp_owner_server *server = calloc(1, sizeof *server);
     if (!server) {
-        rsspp_owner_fail("no memory for the control socket %s", config->path);
+        owner_set_error("no memory for the control socket %s", config->path);
         return NULL;
     }
     server->owner = owner;
@@ -589,7 +589,7 @@ struct rsspp_owner_server *rsspp_owner_server_open(struct rsspp_owner *owner,
     server->listed = calloc(rsspp_owner_buckets(owner), 1);
     server->listener = server->events = server->timer = server->wake = -1;
     if (!server->config.path || (config->device && !server->config.device) || !server->listed) {
-        rsspp_owner_fail("no memory for the control socket %s", config->path);
+        owner_set_error("no memory for the control socket %s", config->path);
         goto failed;
     }
     if (clear_path(&address) < 0 || listen_at(server, &address) < 0)
@@ -598,7 +598,7 @@ struct rsspp_owner_server *rsspp_owner_server_open(struct rsspp_owner *owner,
     server->timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     server->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (server->events < 0 || server->timer < 0 || server->wake < 0) {
-        rsspp_owner_fail("control socket %s: %s", config->path, strerror(errno));
+        owner_set_error("control socket %s: %s", config->path, strerror(errno));
         goto failed;
     }
     if (watch(server, &server->listener) < 0 || watch(server, &server->timer) < 0 || watch(server, &server->wake) < 0)

@@ -21,6 +21,9 @@ final class OwnerFixture {
         var config = rsspp_owner_config()
         config.buckets = buckets
         config.queues = queues
+        // The test parks no packet: nothing to replay or free.
+        config.replay = { _, _, _, _ in }
+        config.expire = { _, _, _, _ in }
         guard let owner = rsspp_owner_create(&config) else { throw TestFailure(String(cString: rsspp_owner_error())) }
         self.owner = owner
         self.queues = queues
