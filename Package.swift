@@ -72,7 +72,8 @@ let package = Package(
         // The owner library: per-bucket ownership of flow state, parking, handover and replay
         // (include/rsspp_owner.h), plain C for C, DPDK and Swift applications.
         // JSON through jansson (the control socket), Toeplitz from CToeplitz.
-        .target(name: "RssppOwner", dependencies: ["CToeplitz"], cSettings: [.unsafeFlags(["-fvisibility=hidden"])],
+        .target(name: "RssppOwner", dependencies: ["CToeplitz"], exclude: ["rsspp-owner.pc.in"],
+                cSettings: [.unsafeFlags(["-fvisibility=hidden"])],
                 linkerSettings: [.linkedLibrary("jansson"), .linkedLibrary("pthread")]),
         // The owner library for Swift applications: typed packets over RssppOwner.
         .target(name: "BucketOwnership", dependencies: ["RssppOwner"]),
@@ -139,7 +140,7 @@ let package = Package(
         // the installed library with its C example.
         .testTarget(name: "OwnerServerTests", dependencies: ["RssppOwner", "RSSRecords", "TestSupport"],
                     // Built by the tests with cc: a peer of another uid, and programs on the installed library.
-                    exclude: ["Support/peer.c"]),
+                    exclude: ["Support/peer.c", "Support/lifecycle.c"]),
         // The DPDK library's hash and block, and the DPDK path end to end (root, hugepages).
         .testTarget(name: "DPDKTests", dependencies: [
             "RssppDPDK", "CDPDKSecondary", "DPDKPort", "NICSim", "RSSHash", "RSSRecords", "TestSupport",

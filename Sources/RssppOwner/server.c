@@ -360,6 +360,9 @@ static int accept_peer(struct rsspp_owner_server *server) {
                      (unsigned)credentials.uid, (unsigned)credentials.gid,
                      server->config.allowed_uid != (uid_t)-1 ? ", its allowed uid" : "",
                      server->config.group != (gid_t)-1 ? ", its group" : "");
+        /* Closing on a message unread would reset the connection before the peer reads why. */
+        shutdown(fd, SHUT_RDWR);
+        while (recv(fd, server->message, 1, MSG_DONTWAIT | MSG_TRUNC) > 0) {}
         free(peer);
         close(fd);
         return 1;
