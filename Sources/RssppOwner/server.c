@@ -449,6 +449,7 @@ int rsspp_owner_server_start(struct rsspp_owner_server *server) {
                          strerror(failed));
         return -1;
     }
+    pthread_setname_np(server->thread, "rsspp-owner");
     server->threaded = 1;
     return 0;
 }
