@@ -126,6 +126,8 @@ let package = Package(
         // Runs the built tools end to end, alone and in pipelines.
         .testTarget(name: "PipelineTests", dependencies: [
             "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply", "rss-report", "rsspp-sink"]),
+        // The owner library's rules one by one (C API) and its handover under concurrent load.
+        .testTarget(name: "OwnerTests", dependencies: ["RssppOwner", "BucketOwnership"]),
         .testTarget(name: "EthtoolTests", dependencies: ["Ethtool", "TableTargets", "TestSupport"]),
         // The ethtool: target and the kernel pipeline on a real RSS driver: virtio-net in a QEMU guest.
         .testTarget(name: "VirtioGuestTests", dependencies: ["RSSHash", "RSSRecords", "TestSupport"]),
