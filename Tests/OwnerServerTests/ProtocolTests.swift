@@ -21,6 +21,31 @@ import TestSupport
         #expect(rsspp_owner_enter(fixture.owner, 0, 3, 0, nil) == RSSPP_PROCESS)
     }
 
+    /// With `switch_stamp`, the request carries the stamp of `applied`: the old owner hands
+    /// over once it dequeues a packet stamped later, not before (its queue is never empty here
+    /// and has no count, so nothing else can release the bucket).
+    @Test func theRequestCarriesTheStampOfApplied() throws {
+        let fixture = try OwnerFixture(queues: 2) { $0.switch_stamp = { _, applied in UInt64(applied) } }
+        let peer = try Peer(fixture.socketPath)
+        try peer.send(migrate(seq: 3, moves: [(bucket: 4, from: 0, to: 1)], applied: "1000"))
+        func dequeueOnQueue0(stamp: UInt64) {
+            #expect(rsspp_owner_enter(fixture.owner, 0, 2, stamp, nil) == RSSPP_PROCESS)
+            rsspp_owner_poll(fixture.owner, 0, 1, 0)
+            rsspp_owner_poll(fixture.owner, 1, 0, 1)
+        }
+        for stamp in UInt64(990)...1000 { dequeueOnQueue0(stamp: stamp) }
+        #expect(try peer.receive(within: 0.2) == nil, "handed over before a packet stamped after the switch")
+        #expect(rsspp_owner_of(fixture.owner, 4) == 0)
+        dequeueOnQueue0(stamp: 1001)
+        var answer: Answer?
+        for _ in 0..<1000 where answer == nil {
+            rsspp_owner_poll(fixture.owner, 1, 0, 1)
+            answer = try peer.receive(within: 0.005)
+        }
+        #expect(answer == Answer("ack", seq: 3))
+        #expect(rsspp_owner_of(fixture.owner, 4) == 1)
+    }
+
     @Test func aQueueThatNeverPollsMakesAnErrorAtTheAckTimeout() throws {
         let fixture = try OwnerFixture { $0.ack_timeout_ms = 100 }
         let peer = try Peer(fixture.socketPath)
