@@ -20,6 +20,9 @@ let package = Package(
         .executable(name: "rsspp-sink", targets: ["rsspp-sink"]),
         // The DPDK application library for Swift applications (C ones use rsspp-dpdk.pc).
         .library(name: "RssppDPDK", targets: ["RssppDPDK"]),
+        // Per-bucket ownership of flow state, for C applications and Swift ones.
+        .library(name: "RssppOwner", targets: ["RssppOwner"]),
+        .library(name: "BucketOwnership", targets: ["BucketOwnership"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -61,10 +64,20 @@ let package = Package(
         // Where tables are written (rss-apply).
         .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim", "Ethtool", "ToolSupport"]),
 
+        // The Toeplitz hash once for the C libraries (a static-inline header they compile in).
+        .target(name: "CToeplitz"),
         // The DPDK application library: per-bucket counters in a memzone, software RSS
         // (include/rsspp_dpdk.h, man/rsspp-dpdk.3).
-        .target(name: "RssppDPDK", exclude: ["rsspp-dpdk.pc.in"],
+        .target(name: "RssppDPDK", dependencies: ["CToeplitz"], exclude: ["rsspp-dpdk.pc.in"],
                 cSettings: dpdkCFlags + [.unsafeFlags(["-fvisibility=hidden"])], linkerSettings: dpdkLibraries),
+        // The owner library: per-bucket ownership of flow state, parking, handover and replay
+        // (include/rsspp_owner.h), plain C for C, DPDK and Swift applications.
+        // JSON through jansson (the control socket), Toeplitz from CToeplitz.
+        .target(name: "RssppOwner", dependencies: ["CToeplitz"], exclude: ["rsspp-owner.pc.in"],
+                cSettings: [.unsafeFlags(["-fvisibility=hidden"])],
+                linkerSettings: [.linkedLibrary("jansson"), .linkedLibrary("pthread")]),
+        // The owner library for Swift applications: typed packets over RssppOwner.
+        .target(name: "BucketOwnership", dependencies: ["RssppOwner"]),
         // How the tools attach to a DPDK primary as a secondary process (plain C for Swift).
         .target(name: "CDPDKSecondary", dependencies: ["RssppDPDK"], cSettings: dpdkCFlags,
                 linkerSettings: dpdkLibraries),
@@ -123,6 +136,8 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: [
             "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply", "rss-report", "rss-migrate",
             "rsspp-sink"]),
+        // The owner library's rules one by one (C API) and its handover under concurrent load.
+        .testTarget(name: "OwnerTests", dependencies: ["RssppOwner", "BucketOwnership"]),
         .testTarget(name: "EthtoolTests", dependencies: ["Ethtool", "TableTargets", "TestSupport"]),
         // The ethtool: target and the kernel pipeline on a real RSS driver: virtio-net in a QEMU guest.
         .testTarget(name: "VirtioGuestTests", dependencies: ["RSSHash", "RSSRecords", "TestSupport"]),
@@ -133,6 +148,11 @@ let package = Package(
         .testTarget(name: "XDPCountingTests", dependencies: ["XDPCounting", "Ethtool", "NICSim", "RSSHash", "CBPF", "TestSupport"]),
         // Packet sockets and setns for TestSupport's network namespaces.
         .target(name: "CNetNamespace", path: "Tests/CNetNamespace"),
+        // The owner library's control socket seen from its peers (raw sockets, other uids), its Toeplitz and
+        // the installed library with its C example.
+        .testTarget(name: "OwnerServerTests", dependencies: ["RssppOwner", "NICSim", "RSSHash", "RSSRecords", "TestSupport"],
+                    // Built by the tests with cc: a peer of another uid, and programs on the installed library.
+                    exclude: ["Support/peer.c", "Support/lifecycle.c"]),
         // The DPDK library's hash and block, and the DPDK path end to end (root, hugepages).
         .testTarget(name: "DPDKTests", dependencies: [
             "RssppDPDK", "CDPDKSecondary", "DPDKPort", "NICSim", "RSSHash", "RSSRecords", "TestSupport",
