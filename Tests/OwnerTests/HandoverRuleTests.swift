@@ -42,6 +42,25 @@ import Testing
         #expect(h.stats(1).acquired == 1)
     }
 
+    @Test func theHandoverLatencySpansRequestToOwnership() throws {
+        let h = try OwnerHarness()
+        var before = timespec(), after = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &before)
+        #expect(h.request(bucket: 0, queue: 1) == 0)
+        usleep(5_000)
+        h.poll(queue: 0, empty: true)
+        h.poll(queue: 0, empty: true)
+        h.poll(queue: 1, empty: true)
+        clock_gettime(CLOCK_MONOTONIC, &after)
+        let stats = h.stats(1)
+        let bound = UInt64((after.tv_sec - before.tv_sec) * 1_000_000_000 + (after.tv_nsec - before.tv_nsec))
+        #expect(stats.acquired == 1)
+        // At least the pause between request and polls, at most all that the test did.
+        #expect(stats.handover_ns >= 5_000_000)
+        #expect(stats.handover_ns <= bound)
+        #expect(stats.handover_max_ns == stats.handover_ns)
+    }
+
     @Test func anIdleOldOwnerWithAnEmptyBacklogHandsOverAtItsNextPoll() throws {
         let h = try OwnerHarness(.init(withBacklog: true))
         h.recorder.backlog[0] = 0
