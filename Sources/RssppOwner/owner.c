@@ -44,6 +44,9 @@ struct request {
 struct bucket {
     _Atomic uint16_t owner;
     _Atomic uint32_t pending; /* requests filed, plus one while a handover is unfinished */
+    /* The queue the table steers the bucket to, as far as requests tell: a packet that reaches
+     * an old owner after a count released the bucket is late unless it was steered back. */
+    _Atomic uint16_t steered;
     _Atomic(struct request *) inbox; /* filed, newest first: any thread pushes */
     struct request *requests;        /* sorted, the next to serve first: the owner's */
     /* When the request behind the last handover was filed, for the new owner's latency. */
@@ -270,10 +273,14 @@ static const struct request *first_request(struct rsspp_owner *owner, uint16_t q
 
 /* ---- a queue's own state ---- */
 
-/* The queue wants `bucket`, which it does not own: files its request once. */
-static void want(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket, uint64_t stamp) {
+/* The queue wants `bucket`, which it does not own: files its request once. For a late packet
+ * the table does not steer the bucket here: it only has to come back for the packet. */
+static void want(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket, uint64_t stamp,
+                 bool late) {
     struct queue *q = &owner->queues[queue];
     struct held *h = &q->held[bucket];
+    if (!late)
+        atomic_store_explicit(&owner->buckets[bucket].steered, queue, memory_order_relaxed);
     if (h->flags & (HELD_WANTED | HELD_OWNED))
         return;
     /* Out of memory, the next packet of the bucket asks again. */
@@ -434,7 +441,7 @@ static void acquire(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
         uint64_t stamp = q->parked[h->park_head].stamp;
         if (first && first->stamp && stamp > first->stamp) {
             release(owner, queue, bucket, false);
-            want(owner, queue, bucket, stamp);
+            want(owner, queue, bucket, stamp, false);
             return;
         }
         void *packet = unpark_head(q, bucket);
@@ -478,12 +485,13 @@ enum rsspp_verdict rsspp_owner_enter(struct rsspp_owner *owner, uint16_t queue, 
     if ((h->flags & HELD_OWNED) && settle(owner, queue, bucket, NULL))
         return RSSPP_PROCESS;
     /* Not ours (or ours with a replay still due at the next poll). */
-    bool late = (h->flags & HELD_LATE) && q->last_empty_poll <= h->released_poll;
+    bool late = (h->flags & HELD_LATE) && q->last_empty_poll <= h->released_poll &&
+                atomic_load_explicit(&b->steered, memory_order_relaxed) != queue;
     enum rsspp_verdict verdict = park(owner, queue, bucket, stamp, packet);
     if (late)
         bump(&q->counters.late, 1);
     if (atomic_load(&b->owner) != queue)
-        want(owner, queue, bucket, stamp);
+        want(owner, queue, bucket, stamp, late);
     return verdict;
 }
 
@@ -548,6 +556,7 @@ int rsspp_owner_request(struct rsspp_owner *owner, uint32_t bucket, uint16_t que
         return -1;
     }
     struct bucket *b = &owner->buckets[bucket];
+    atomic_store_explicit(&b->steered, queue, memory_order_relaxed);
     if ((atomic_load(&b->owner) != queue || atomic_load(&b->pending) != 0) &&
         !file_request(owner, bucket, queue, stamp)) {
         owner_set_error("rsspp_owner_request: bucket %u to queue %u: out of memory", bucket,
@@ -681,6 +690,7 @@ struct rsspp_owner *rsspp_owner_create(const struct rsspp_owner_config *config) 
     for (uint32_t i = 0; i < config->buckets; i++) {
         uint16_t queue = config->table ? config->table[i] : (uint16_t)(i % config->queues);
         atomic_store_explicit(&owner->buckets[i].owner, queue, memory_order_relaxed);
+        atomic_store_explicit(&owner->buckets[i].steered, queue, memory_order_relaxed);
         owner->queues[queue].held[i].flags = HELD_OWNED;
     }
     return owner;

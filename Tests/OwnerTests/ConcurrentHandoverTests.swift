@@ -22,4 +22,21 @@ import TestSupport
         #expect(outcome.overlaps == 0, context)
         #expect(outcome.processedByNonOwner == 0, context)
     }
+
+    /// A backlog that lies low: the old owner releases before it has drained, so late packets
+    /// may come after newer ones of their flow (the lie's price), but none is lost or
+    /// duplicated, and the buckets still have one thread at a time.
+    @Test func aLyingBacklogUnderLoadLosesNothing() throws {
+        let seed = testSeed(default: 8)
+        let outcome = try StressRun(mode: .lyingCounts, rewrites: 1500, seed: seed).run()
+        let context = Comment(rawValue: "seed \(seed), \(outcome)")
+        #expect(!outcome.timedOut, context)
+        #expect(outcome.handovers >= 2000, context)
+        #expect(outcome.late > 0, context)
+        #expect(outcome.processed == outcome.dispatched, context)
+        #expect(outcome.dropped == 0 && outcome.expired == 0, context)
+        #expect(outcome.flowsWrong == 0, context)
+        #expect(outcome.overlaps == 0, context)
+        #expect(outcome.processedByNonOwner == 0, context)
+    }
 }

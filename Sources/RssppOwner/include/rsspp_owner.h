@@ -107,7 +107,9 @@ struct rsspp_owner_stats {
     uint64_t replayed;       /* parked packets replayed */
     uint64_t overflows;      /* RSSPP_FULL answers */
     uint64_t expired;        /* parked packets given to `expire` */
-    uint64_t late;           /* packets of a bucket this queue released on a count that lied */
+    uint64_t late;           /* packets of a bucket this queue released on a count that lied
+                              * (reaching it before its queue was seen empty again and before
+                              * a request steered the bucket back to it) */
     uint64_t released;       /* buckets handed over by this queue */
     uint64_t acquired;       /* buckets taken over by this queue */
     uint64_t handover_ns;    /* sum over `acquired` of request -> ownership, nanoseconds */
