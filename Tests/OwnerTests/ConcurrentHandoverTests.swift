@@ -8,7 +8,7 @@ import TestSupport
     @Test(arguments: [StressMode.stamps, .countsAndEmptyQueues])
     func flowsComeThroughThousandsOfMigrationsIntact(mode: StressMode) throws {
         let seed = testSeed(default: 8)
-        let run = try StressRun(mode: mode, rewrites: 1500, seed: seed)
+        let run = try StressRun(mode: mode, rewrites: 1000, seed: seed)
         let outcome = run.run()
         let context = Comment(rawValue: "seed \(seed), \(outcome)")
         #expect(!outcome.timedOut, context)
@@ -28,7 +28,7 @@ import TestSupport
     /// duplicated, and the buckets still have one thread at a time.
     @Test func aLyingBacklogUnderLoadLosesNothing() throws {
         let seed = testSeed(default: 8)
-        let outcome = try StressRun(mode: .lyingCounts, rewrites: 1500, seed: seed).run()
+        let outcome = try StressRun(mode: .lyingCounts, rewrites: 1000, seed: seed).run()
         let context = Comment(rawValue: "seed \(seed), \(outcome)")
         #expect(!outcome.timedOut, context)
         #expect(outcome.handovers >= 2000, context)
