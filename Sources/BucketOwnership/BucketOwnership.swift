@@ -67,7 +67,7 @@ public final class BucketOwnership<Packet>: @unchecked Sendable {
         public var handoverMaxNanoseconds: UInt64
     }
 
-    private let owner: OpaquePointer
+    let owner: OpaquePointer
     private let lots: [Lot<Packet>]
     private let callbacks: Callbacks
 

@@ -16,8 +16,17 @@
  *   its next call into this library for that queue; it never touches another queue's buckets.
  * - A thread that receives a packet of a bucket it does not own parks it (enter returns
  *   RSSPP_PARKED; the library keeps the pointer) and asks the owner to hand the bucket over.
- *   That request is all correctness needs: no outside message is required, and none can make
- *   a core touch a bucket it does not own.
+ *   No message can make a core touch a bucket it does not own, and a bucket that moves once
+ *   needs nothing more than that request.
+ * - What else exactness needs: a bucket that moves again before a queue it passed through has
+ *   dequeued its packets (A -> B -> A, or a chain where one queue is slow) is handed over in the
+ *   right order only if the table's writes are reported with rsspp_owner_request() and a stamp
+ *   when they happen, since a queue that has not dequeued a packet yet cannot have asked. A
+ *   software dispatcher or a primary applying tables from its mailbox knows the writes (rsspp-sink
+ *   does both); an application told only afterwards, by rss-migrate, can reorder packets of such
+ *   a bucket. Without stamps the old owner cannot tell its old packets from new ones after a
+ *   bucket came back (A -> B -> A): move a bucket again only once its last move was acked, as
+ *   rss-migrate's wait for the acks and rss-plan's one move per bucket and plan do.
  * - The old owner releases the bucket once it has processed every packet that reached it
  *   before the switch. It knows that from, whichever comes first:
  *     1. stamps: it has dequeued a packet stamped later than the request's stamp (exact when
