@@ -25,8 +25,8 @@
  *   software dispatcher or a primary applying tables from its mailbox knows the writes (rsspp-sink
  *   does both); an application told only afterwards, by rss-migrate, can reorder packets of such
  *   a bucket. Without stamps the old owner cannot tell its old packets from new ones after a
- *   bucket came back (A -> B -> A): move a bucket again only once its last move was acked, as
- *   rss-migrate's wait for the acks and rss-plan's one move per bucket and plan do.
+ *   bucket came back (A -> B -> A): a bucket must not move again before its last move was
+ *   acked (rss-migrate reports each move's latency; plans come every 100 ms or so).
  * - The old owner releases the bucket once it has processed every packet that reached it
  *   before the switch. It knows that from, whichever comes first:
  *     1. stamps: it has dequeued a packet stamped later than the request's stamp (exact when
