@@ -70,9 +70,10 @@ let package = Package(
         // dpdk:PORT[@FILE_PREFIX]: the load source of rss-count and the table target of rss-apply.
         .target(name: "DPDKPort", dependencies: [
             "CDPDKSecondary", "RssppDPDK", "LoadSources", "TableTargets", "RSSRecords"]),
-        // The reference DPDK primary: counts with RssppDPDK, the test peer and the template.
-        .executableTarget(name: "rsspp-sink", dependencies: ["RssppDPDK", "RssppVersion"], cSettings: dpdkCFlags,
-                          linkerSettings: dpdkLibraries),
+        // The reference DPDK primary: counts with RssppDPDK, owns its per-bucket flow tables with
+        // RssppOwner (or shares one rte_hash, --shared-table), the test peer and the template.
+        .executableTarget(name: "rsspp-sink", dependencies: ["RssppDPDK", "RssppOwner", "RssppVersion"], cSettings: dpdkCFlags,
+                          linkerSettings: dpdkLibraries + [.linkedLibrary("rte_hash"), .linkedLibrary("m")]),
 
         // The library's costs: counting a burst, reading a block (scripts/bench-dpdk).
         .executableTarget(name: "rsspp-dpdk-bench", dependencies: ["RssppDPDK"], cSettings: dpdkCFlags,
