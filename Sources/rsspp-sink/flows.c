@@ -57,8 +57,10 @@ void flow_tables_free(struct flow_tables *tables) {
     tables->slots = NULL;
 }
 
+/* Signed: the bucket's previous owner may have seen the flow after `now` was read here. */
 static int live(const struct flow_tables *tables, const struct flow *flow, uint64_t now) {
-    return flow->key_length != 0 && (tables->shared != NULL || now - flow->last_seen < tables->timeout);
+    return flow->key_length != 0
+        && (tables->shared != NULL || (int64_t)(now - flow->last_seen) < (int64_t)tables->timeout);
 }
 
 static void flow_start(struct flow *flow, const uint8_t *key, uint32_t length, uint32_t hash) {
