@@ -100,6 +100,7 @@ final class Primary {
         let loads = try String(decoding: readFile(stdoutPath), as: UTF8.self).split(separator: "\n")
             .filter { $0.contains("\"type\":\"load\"") }
         return SinkExit(queues: try lines(ofType: "queue"), port: try lines(ofType: "port").last,
+                        owner: try lines(ofType: "owner").last, flows: try lines(ofType: "flows").last,
                         load: try loads.last.map { try LoadRecord(jsonLine: Array($0.utf8), lineNumber: 1) })
     }
 
@@ -121,10 +122,13 @@ final class Primary {
     }
 }
 
-/// What rsspp-sink printed on exit: a line per queue, the port's line, the cumulative load record.
+/// What rsspp-sink printed on exit: a line per queue, the port's line, the owner's handovers (per-bucket
+/// tables), the flow check (--check-flows), the cumulative load record.
 struct SinkExit {
     let queues: [SinkLine]
     let port: SinkLine?
+    let owner: SinkLine?
+    let flows: SinkLine?
     let load: LoadRecord?
 
     func total(_ field: String) throws -> Int { try queues.reduce(0) { try $0 + $1.integer(field) } }

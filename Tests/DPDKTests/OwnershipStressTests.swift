@@ -1,0 +1,83 @@
+import NICSim
+import RSSRecords
+import Testing
+import TestSupport
+
+extension DPDKPath {
+    /// Per-bucket ownership under load: rsspp-sink in software RSS makes skewed traffic itself
+    /// (every flow numbered), 4 workers keep each flow's state, and rss-apply rewrites the table
+    /// every few milliseconds for about 10 s. Whatever moved, every flow's state must end equal
+    /// to what was sent, with no packet reordered, lost or dropped, and no two workers ever
+    /// inside one bucket's table.
+    @Suite struct OwnershipStressTests {
+        static let queues = 4
+        static let tableSize = 128
+        /// At rss-apply's pace through the mailbox (a few milliseconds each), about 10 s.
+        static let plans = 3000
+        static let movesPerPlan = 8
+        /// Bucket handovers the sink must report: thousands, though a move of a bucket no packet
+        /// reaches before it moves again hands nothing over.
+        static let minimumHandovers = 3000
+        static let options = ["--software-rss", "--queues", "\(queues)", "--generate-flows", "256:1.1",
+                              "--check-flows", "--yield", "--mbufs", "16383"]
+
+        @Test func thousandsOfMigrationsKeepEveryFlowExact() throws {
+            let seed = testSeed(default: 8)
+            var lastTable: [Int] = []
+            let exit = try Primary.with(vdev: "net_null0", workers: Self.queues, options: Self.options,
+                                        secondaries: true) { primary in
+                let plans = Self.plans(device: primary.device, seed: seed)
+                lastTable = plans.last!.reta
+                try writeFile(primary.directory.file("plans"),
+                              plans.map { String(decoding: $0.jsonLine(), as: UTF8.self) + "\n" }.joined())
+                let applied = try shell("rss-apply < plans > applied", in: primary.directory)
+                #expect(applied.status == 0, "rss-apply: \(applied.stderr)")
+                let written = try String(decoding: readFile(primary.directory.file("applied")), as: UTF8.self)
+                    .split(separator: "\n").filter { $0.contains("\"applied\":") }.count
+                #expect(written == Self.plans, "rss-apply wrote \(written) of \(Self.plans) tables (seed \(seed))")
+                return try primary.stop()
+            }
+            let port = try #require(exit.port), owner = try #require(exit.owner), flows = try #require(exit.flows)
+            #expect(exit.load?.reta == lastTable, "the last table written is the one in force")
+
+            #expect(try owner.integer("handovers") >= Self.minimumHandovers, "seed \(seed)")
+            for counter in ["reordered", "gaps", "overlaps", "untracked"] {
+                #expect(try flows.integer(counter) == 0, "\(counter) (seed \(seed))")
+            }
+            for counter in ["expired", "overflows", "late"] {
+                #expect(try owner.integer(counter) == 0, "owner \(counter) (seed \(seed))")
+            }
+            #expect(try owner.integer("replayed") == owner.integer("parked"), "every parked packet replayed")
+            for counter in ["dropped", "park_drops", "expired_freed", "flow_overflows"] {
+                #expect(try exit.total(counter) == 0, "\(counter) (seed \(seed))")
+            }
+
+            let generated = try port.integer("dispatcher_received")
+            #expect(generated > 0)
+            #expect(try exit.total("packets") == generated, "every packet generated was processed")
+            for (queue, line) in exit.queues.enumerated() {
+                #expect(try line.integer("packets") == line.integer("dispatched"), "queue \(queue)")
+            }
+            let sent = try flows.integers("sent")
+            #expect(sent.reduce(0, +) == generated, "the generator's per-flow counts add up to what it dispatched")
+            #expect(try flows.integers("next_sequence") == sent, "each flow's state expects the next packet sent")
+            #expect(try flows.integers("state_packets") == sent, "each flow's state counted every packet sent")
+        }
+
+        /// Plans chained from the table the sink starts with (bucket mod queues), each moving
+        /// `movesPerPlan` random buckets to another queue.
+        static func plans(device: String, seed: UInt64) -> [PlanRecord] {
+            var random = SeededGenerator(seed: seed)
+            var table = (0..<tableSize).map { $0 % queues }
+            return (0..<plans).map { _ in
+                var next = table
+                for bucket in (0..<tableSize).shuffled(using: &random).prefix(movesPerPlan) {
+                    next[bucket] = (next[bucket] + Int.random(in: 1..<queues, using: &random)) % queues
+                }
+                defer { table = next }
+                return PlanRecord(device: device, queues: queues, reta: next, moves: Move.between(table, next),
+                                  active: Array(0..<queues))
+            }
+        }
+    }
+}
