@@ -41,6 +41,12 @@ void control_tick(struct sink *sink) {
     const struct sink_options *options = &sink->options;
     if (options->mailbox && rsspp_port_poll(sink->rsspp) < 0)
         fprintf(stderr, "rsspp-sink: refused a table: %s\n", rsspp_error());
+    if (sink->server != NULL && rsspp_owner_server_poll(sink->server, 0) < 0) {
+        fprintf(stderr, "rsspp-sink: %s: %s; no more migrations through it\n", options->owner_socket,
+                rsspp_owner_error());
+        rsspp_owner_server_close(sink->server);
+        sink->server = NULL;
+    }
     if (table_requested) {
         table_requested = 0;
         report_table(sink);
@@ -168,6 +174,38 @@ static int setup_owner(struct sink *sink) {
     return 0;
 }
 
+/* The stamp of a table written at `applied`, for the control socket's requests. The server
+ * runs on the main lcore, which in software RSS is the dispatcher, between two bursts, and a
+ * migrate message comes after its table was written (rss-migrate reads rss-apply's record of
+ * the write; through the mailbox this very thread wrote it, in an earlier tick). So every
+ * packet the old table steered carries a stamp at most last_stamp: answering last_stamp is
+ * never early. It may be late by the packets dispatched since the write, which only makes the
+ * old owner wait for one more packet or its ring seen empty, never releases too soon; the wall
+ * clock `applied` is not used because packets carry no wall time. Hardware RSS: packets carry
+ * no stamp; 0 lets the owner drain by the rx queue's count or its queue seen empty. */
+static uint64_t switch_stamp(void *context, double applied) {
+    RTE_SET_USED(applied);
+    const struct sink *sink = context;
+    return sink->options.software_rss ? sink->last_stamp : 0;
+}
+
+/* --owner-socket: rss-migrate's peer, polled by control_tick. */
+static int open_owner_socket(struct sink *sink) {
+    struct rsspp_owner_server_config config;
+    memset(&config, 0, sizeof config);
+    config.path = sink->options.owner_socket;
+    config.group = (gid_t)-1;
+    config.allowed_uid = (uid_t)-1;
+    config.switch_stamp = switch_stamp;
+    config.context = sink;
+    sink->server = rsspp_owner_server_open(sink->owner, &config);
+    if (sink->server == NULL) {
+        fprintf(stderr, "rsspp-sink: --owner-socket %s: %s\n", config.path, rsspp_owner_error());
+        return -1;
+    }
+    return 0;
+}
+
 /* Software RSS: the dispatcher's sequence number rides in each mbuf, the owner's stamp. */
 static int register_stamp(struct sink *sink) {
     struct rte_mbuf_dynfield field;
@@ -230,7 +268,10 @@ static int setup(struct sink *sink) {
     if ((options->software_rss && register_stamp(sink) != 0) || setup_checks(sink) != 0
         || setup_workers(sink) != 0)
         return -1;
-    return sink->owner_wanted ? setup_owner(sink) : 0;
+    if (!sink->owner_wanted)
+        return 0;
+    return setup_owner(sink) != 0 || (options->owner_socket != NULL && open_owner_socket(sink) != 0)
+        ? -1 : 0;
 }
 
 static void run(struct sink *sink) {
@@ -281,6 +322,8 @@ int main(int argc, char **argv) {
         report_exit(sink);
         rte_eth_dev_stop(sink->options.port);
     }
+    if (sink->server != NULL)
+        rsspp_owner_server_close(sink->server);
     if (sink->owner != NULL)
         rsspp_owner_free(sink->owner);
     flow_tables_free(&sink->flows);

@@ -12,7 +12,7 @@ static const char usage[] =
     "         [--table-size R] [--key HEX] [--work-cycles C] [--rate PPS] [--yield]\n"
     "         [--flows-per-bucket F] [--no-count] [--no-mailbox] [--stop-after PACKETS]\n"
     "         [--duration S] [--ring-size N] [--mbufs N] [--generate-flows F[:SKEW]]\n"
-    "         [--check-flows] [--shared-table]\n"
+    "         [--check-flows] [--shared-table] [--owner-socket PATH]\n"
     "\n"
     "The reference DPDK primary of rsspp: receives, counts per RSS bucket with librsspp_dpdk,\n"
     "keeps flow tables per bucket owned through librsspp_owner, drops. EAL options (before --)\n"
@@ -40,13 +40,14 @@ static const char usage[] =
     "                         gaps) and that no two workers are ever inside one bucket's table\n"
     "  --shared-table         one concurrent rte_hash for all workers instead of per-bucket\n"
     "                         tables and ownership (RSS++'s baseline)\n"
+    "  --owner-socket PATH    let rss-migrate steer the buckets' owners through this socket\n"
     "  --help                 this text, without starting EAL\n"
     "  --version              the rsspp release, without starting EAL\n";
 
 enum {
     OPT_PORT = 256, OPT_QUEUES, OPT_SOFTWARE, OPT_TABLE, OPT_KEY, OPT_WORK, OPT_RATE, OPT_YIELD,
     OPT_FLOWS, OPT_NO_COUNT, OPT_NO_MAILBOX, OPT_STOP, OPT_DURATION, OPT_RING, OPT_MBUFS,
-    OPT_GENERATE, OPT_CHECK, OPT_SHARED, OPT_HELP,
+    OPT_GENERATE, OPT_CHECK, OPT_SHARED, OPT_OWNER_SOCKET, OPT_HELP,
 };
 
 static const struct option long_options[] = {
@@ -68,6 +69,7 @@ static const struct option long_options[] = {
     {"generate-flows", required_argument, NULL, OPT_GENERATE},
     {"check-flows", no_argument, NULL, OPT_CHECK},
     {"shared-table", no_argument, NULL, OPT_SHARED},
+    {"owner-socket", required_argument, NULL, OPT_OWNER_SOCKET},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -138,6 +140,8 @@ static int check_combinations(const struct sink_options *options) {
         ? "--check-flows needs --generate-flows (the packets must carry sequence numbers)"
         : (options->check_flows || options->shared_table) && options->flows_per_bucket == 0
         ? "--check-flows and --shared-table need flow tables (--flows-per-bucket above 0)"
+        : options->owner_socket != NULL && (options->shared_table || options->flows_per_bucket == 0)
+        ? "--owner-socket needs per-bucket flow tables (not --shared-table, --flows-per-bucket above 0)"
         : NULL;
     if (problem != NULL)
         fprintf(stderr, "rsspp-sink: %s\n", problem);
@@ -193,6 +197,7 @@ int parse_options(int argc, char **argv, struct sink_options *options) {
         case OPT_GENERATE: bad = generated_flows(optarg, options); break;
         case OPT_CHECK: options->check_flows = 1; break;
         case OPT_SHARED: options->shared_table = 1; break;
+        case OPT_OWNER_SOCKET: options->owner_socket = optarg; break;
         case OPT_HELP: print_usage(stdout); exit(0);
         default: bad = 1; fputs(usage, stderr); break;
         }
