@@ -19,6 +19,9 @@ let package = Package(
         .executable(name: "rsspp-sink", targets: ["rsspp-sink"]),
         // The DPDK application library for Swift applications (C ones use rsspp-dpdk.pc).
         .library(name: "RssppDPDK", targets: ["RssppDPDK"]),
+        // Per-bucket ownership of flow state, for C applications and Swift ones.
+        .library(name: "RssppOwner", targets: ["RssppOwner"]),
+        .library(name: "BucketOwnership", targets: ["BucketOwnership"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -64,6 +67,12 @@ let package = Package(
         // (include/rsspp_dpdk.h, man/rsspp-dpdk.3).
         .target(name: "RssppDPDK", exclude: ["rsspp-dpdk.pc.in"],
                 cSettings: dpdkCFlags + [.unsafeFlags(["-fvisibility=hidden"])], linkerSettings: dpdkLibraries),
+        // The owner library: per-bucket ownership of flow state, parking, handover and replay
+        // (include/rsspp_owner.h), plain C for C, DPDK and Swift applications.
+        .target(name: "RssppOwner", cSettings: [.unsafeFlags(["-fvisibility=hidden"])],
+                linkerSettings: [.linkedLibrary("pthread")]),
+        // The owner library for Swift applications: typed packets over RssppOwner.
+        .target(name: "BucketOwnership", dependencies: ["RssppOwner"]),
         // How the tools attach to a DPDK primary as a secondary process (plain C for Swift).
         .target(name: "CDPDKSecondary", dependencies: ["RssppDPDK"], cSettings: dpdkCFlags,
                 linkerSettings: dpdkLibraries),

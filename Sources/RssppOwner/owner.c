@@ -1,0 +1,763 @@
+/*
+ * Per-bucket ownership (rsspp_owner.h has the protocol).
+ *
+ * Shared state, per bucket, one cache line: the owner queue (written only by the owner's
+ * thread) and a few request slots filed by requesters with CAS. `pending` counts the slots in
+ * use plus an unfinished handover, so the fast path is "owner is me and nothing pending".
+ * A requester tells the owner by setting the bucket's bit in the owner's `notes` set; a
+ * releaser tells the new owner the same way. Everything else (parked packets, drains in
+ * progress, requests still to file) is the queue thread's own and needs no atomics.
+ *
+ * Memory order: a releaser's writes to the bucket's flow state happen before its store of the
+ * new owner (seq_cst), which the new owner loads with acquire. Requesters publish a slot and
+ * then load the owner, and releasers store the owner and then the new owner reads the slots,
+ * all seq_cst: whichever queue owns the bucket after a request is published sees it.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+#define NONE UINT32_MAX
+#define SLOTS 3
+#define DEFAULT_PARK_CAPACITY 4096
+#define DEFAULT_PARK_TIMEOUT_NS 100000000ull
+
+enum { SLOT_FREE, SLOT_FILLING, SLOT_READY };
+
+/* A request: `queue` asks for the bucket. Ordered by stamp, then by filing (ticket). */
+struct slot {
+    _Atomic uint16_t state;
+    _Atomic uint16_t queue;
+    _Atomic uint32_t ticket;
+    _Atomic uint64_t stamp;
+};
+
+struct bucket {
+    _Atomic uint16_t owner;
+    _Atomic uint32_t pending; /* slots not free, plus one while a handover is unfinished */
+    struct slot slots[SLOTS];
+} __attribute__((aligned(64)));
+
+/* Off the fast path's cache line: when each slot's request was filed, and when the request
+ * behind the last handover was, for the new owner's handover latency. */
+struct bucket_times {
+    uint64_t filed_ns[SLOTS];
+    uint64_t handover_filed_ns;
+};
+
+/* A set of buckets that other threads add to and the queue's thread takes all of at once:
+ * one bit per bucket, and a summary bit per word so that taking reads few words. */
+struct bucket_set {
+    _Atomic uint64_t *words;
+    _Atomic uint64_t *summary;
+    uint32_t summary_words;
+};
+
+/* What a queue knows about a bucket, its thread only. */
+enum {
+    HELD_OWNED = 1,    /* acquired (or owned from the start) and not released since */
+    HELD_WANTED = 2,   /* this queue asked for the bucket and has not got it yet */
+    HELD_UNFILED = 4,  /* in `unfiled`: the request could not be filed yet */
+    HELD_DRAINING = 8, /* owned, and draining for the first request (drain_*) */
+    HELD_LISTED = 16,  /* in `draining` */
+    HELD_LATE = 32,    /* released on a count: packets that still come are late */
+    HELD_MEASURED = 64 /* count_left holds the count rule's budget */
+};
+
+struct held {
+    uint32_t park_head, park_tail; /* parked packets of the bucket, oldest first */
+    uint32_t drain_ticket;         /* the request being drained for */
+    uint8_t flags;
+    int64_t count_left;            /* dequeues still needed by the count rule */
+    uint64_t measured_poll;        /* the poll whose `received` count_left includes */
+    uint64_t released_poll;        /* when released on a count */
+    uint64_t want_stamp;           /* the stamp of the request to file */
+};
+
+struct parked {
+    void *packet;
+    uint64_t stamp, parked_ns;
+    uint32_t bucket;
+    uint32_t next;         /* in the bucket's list, or the free list */
+    uint32_t older, newer; /* in the queue's list by age */
+};
+
+struct counters {
+    _Atomic uint64_t parked, replayed, overflows, expired, late, released, acquired;
+    _Atomic uint64_t handover_ns, handover_max_ns;
+};
+
+struct queue {
+    /* Written by other threads. */
+    _Atomic uint32_t attention;   /* non-zero: look at notes and asks */
+    struct bucket_set notes;      /* buckets with a request or a handover to look at */
+    struct bucket_set asks;       /* buckets asked for while their slots were full */
+    struct counters counters;
+    /* The queue's thread only. */
+    struct held *held;
+    struct parked *parked;
+    uint32_t free_head, oldest, newest;
+    uint32_t *draining, draining_count;
+    uint32_t *unfiled, unfiled_count;
+    uint64_t max_stamp;           /* the latest stamp dequeued */
+    uint64_t polls;               /* rsspp_owner_poll calls, from 1 */
+    uint64_t last_empty_poll;     /* the last poll told the queue was empty */
+    uint64_t iteration_start_ns;  /* when the last poll ended: this iteration's receive is later */
+} __attribute__((aligned(64)));
+
+struct rsspp_owner {
+    struct bucket *buckets;
+    struct bucket_times *times;
+    struct queue *queues;
+    uint32_t bucket_count;
+    uint16_t queue_count;
+    uint32_t park_capacity;
+    uint64_t park_timeout_ns;
+    uint32_t queue_capacity;
+    _Atomic uint32_t tickets;
+    int64_t (*backlog)(void *context, uint16_t queue);
+    void (*replay)(void *context, uint16_t queue, uint32_t bucket, void *packet);
+    void (*expire)(void *context, uint16_t queue, uint32_t bucket, void *packet);
+    void *context;
+};
+
+/* The first request by stamp, then ticket, excluding the owner's own. */
+struct request {
+    unsigned slot;
+    uint16_t queue;
+    uint32_t ticket;
+    uint64_t stamp;
+    uint64_t filed_ns;
+};
+
+/* What a poll tells about the queue, for drain rules 2 and 3. */
+struct evidence {
+    uint32_t received;
+    int empty;
+};
+
+static _Thread_local char error_text[256];
+
+void owner_set_error(const char *format, ...) {
+    va_list arguments;
+    va_start(arguments, format);
+    vsnprintf(error_text, sizeof error_text, format, arguments);
+    va_end(arguments);
+}
+
+const char *rsspp_owner_error(void) {
+    return error_text;
+}
+
+static uint64_t now_ns(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
+/* The counters are written by one thread only: a relaxed load and store, no RMW. */
+static void bump(_Atomic uint64_t *counter, uint64_t amount) {
+    atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + amount,
+                          memory_order_relaxed);
+}
+
+/* ---- bucket sets ---- */
+
+static bool set_init(struct bucket_set *set, uint32_t buckets) {
+    uint32_t words = (buckets + 63) / 64;
+    set->summary_words = (words + 63) / 64;
+    set->words = calloc(words, sizeof *set->words);
+    set->summary = calloc(set->summary_words, sizeof *set->summary);
+    return set->words && set->summary;
+}
+
+static void set_free(struct bucket_set *set) {
+    free(set->words);
+    free(set->summary);
+}
+
+static void set_add(struct bucket_set *set, uint32_t bucket) {
+    atomic_fetch_or(&set->words[bucket / 64], 1ull << (bucket % 64));
+    atomic_fetch_or(&set->summary[bucket / 4096], 1ull << (bucket / 64 % 64));
+}
+
+typedef void (*bucket_visitor)(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
+                               const struct evidence *evidence);
+
+/* Empties the set, visiting each bucket that was in it. */
+static void set_take(struct bucket_set *set, bucket_visitor visit, struct rsspp_owner *owner,
+                     uint16_t queue, const struct evidence *evidence) {
+    for (uint32_t s = 0; s < set->summary_words; s++) {
+        if (!atomic_load_explicit(&set->summary[s], memory_order_relaxed))
+            continue;
+        uint64_t top = atomic_exchange(&set->summary[s], 0);
+        while (top) {
+            uint32_t w = s * 64 + (uint32_t)__builtin_ctzll(top);
+            top &= top - 1;
+            uint64_t bits = atomic_exchange(&set->words[w], 0);
+            while (bits) {
+                visit(owner, queue, w * 64 + (uint32_t)__builtin_ctzll(bits), evidence);
+                bits &= bits - 1;
+            }
+        }
+    }
+}
+
+static void tell(struct rsspp_owner *owner, struct bucket_set *set, uint16_t queue,
+                 uint32_t bucket) {
+    set_add(set, bucket);
+    atomic_store(&owner->queues[queue].attention, 1);
+}
+
+static void note(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket) {
+    tell(owner, &owner->queues[queue].notes, queue, bucket);
+}
+
+/* ---- requests ---- */
+
+/* Files `queue`'s request for `bucket` in a free slot and tells the owner. False when every
+ * slot is taken; true also when the queue already has a request there. */
+static bool file_request(struct rsspp_owner *owner, uint32_t bucket, uint16_t queue,
+                         uint64_t stamp) {
+    struct bucket *b = &owner->buckets[bucket];
+    for (unsigned i = 0; i < SLOTS; i++)
+        if (atomic_load_explicit(&b->slots[i].state, memory_order_acquire) == SLOT_READY &&
+            atomic_load_explicit(&b->slots[i].queue, memory_order_relaxed) == queue)
+            return true;
+    atomic_fetch_add(&b->pending, 1);
+    for (unsigned i = 0; i < SLOTS; i++) {
+        uint16_t expected = SLOT_FREE;
+        if (!atomic_compare_exchange_strong(&b->slots[i].state, &expected, SLOT_FILLING))
+            continue;
+        atomic_store_explicit(&b->slots[i].queue, queue, memory_order_relaxed);
+        atomic_store_explicit(&b->slots[i].stamp, stamp, memory_order_relaxed);
+        atomic_store_explicit(&b->slots[i].ticket, atomic_fetch_add(&owner->tickets, 1),
+                              memory_order_relaxed);
+        owner->times[bucket].filed_ns[i] = now_ns();
+        atomic_store(&b->slots[i].state, SLOT_READY);
+        note(owner, atomic_load(&b->owner), bucket);
+        return true;
+    }
+    atomic_fetch_sub(&b->pending, 1);
+    return false;
+}
+
+/* Stamp order when both requests have a stamp, filing order otherwise. */
+static bool earlier(const struct request *a, uint64_t stamp, uint32_t ticket) {
+    if (a->stamp && stamp && a->stamp != stamp)
+        return a->stamp < stamp;
+    return (int32_t)(a->ticket - ticket) < 0;
+}
+
+/* Frees a slot whose request is done with; its pending unit goes too. */
+static void drop_slot(struct bucket *b, unsigned slot) {
+    atomic_store_explicit(&b->slots[slot].state, SLOT_FREE, memory_order_release);
+    atomic_fetch_sub(&b->pending, 1);
+}
+
+/* The owner's next request to serve. Requests by the owner itself are satisfied already and
+ * are dropped. A slot still being filled is not a request yet: its requester tells us when
+ * it is. */
+static bool first_request(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
+                          struct request *first) {
+    struct bucket *b = &owner->buckets[bucket];
+    for (;;) {
+        bool found = false;
+        for (unsigned i = 0; i < SLOTS; i++) {
+            struct slot *s = &b->slots[i];
+            if (atomic_load_explicit(&s->state, memory_order_acquire) != SLOT_READY)
+                continue;
+            uint64_t stamp = atomic_load_explicit(&s->stamp, memory_order_relaxed);
+            uint32_t ticket = atomic_load_explicit(&s->ticket, memory_order_relaxed);
+            if (found && !earlier(&(struct request){.stamp = stamp, .ticket = ticket},
+                                  first->stamp, first->ticket))
+                continue;
+            *first = (struct request){
+                .slot = i, .queue = atomic_load_explicit(&s->queue, memory_order_relaxed),
+                .ticket = ticket, .stamp = stamp, .filed_ns = owner->times[bucket].filed_ns[i]};
+            found = true;
+        }
+        if (!found || first->queue != queue)
+            return found;
+        drop_slot(b, first->slot);
+        owner->queues[queue].held[bucket].flags &= (uint8_t)~HELD_WANTED;
+    }
+}
+
+/* ---- a queue's own state ---- */
+
+static void remember_unfiled(struct queue *q, uint32_t bucket) {
+    if (q->held[bucket].flags & HELD_UNFILED)
+        return;
+    q->held[bucket].flags |= HELD_UNFILED;
+    q->unfiled[q->unfiled_count++] = bucket;
+}
+
+/* The queue wants `bucket`, which it does not own: files its request once. */
+static void want(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket, uint64_t stamp) {
+    struct queue *q = &owner->queues[queue];
+    struct held *h = &q->held[bucket];
+    if (h->flags & (HELD_WANTED | HELD_OWNED))
+        return;
+    h->flags |= HELD_WANTED;
+    h->want_stamp = stamp;
+    if (!file_request(owner, bucket, queue, stamp))
+        remember_unfiled(q, bucket);
+}
+
+static enum rsspp_verdict park(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
+                               uint64_t stamp, void *packet) {
+    struct queue *q = &owner->queues[queue];
+    if (q->free_head == NONE) {
+        bump(&q->counters.overflows, 1);
+        return RSSPP_FULL;
+    }
+    uint32_t i = q->free_head;
+    struct parked *p = &q->parked[i];
+    q->free_head = p->next;
+    *p = (struct parked){.packet = packet, .stamp = stamp, .parked_ns = now_ns(),
+                         .bucket = bucket, .next = NONE, .older = q->newest, .newer = NONE};
+    if (q->newest != NONE)
+        q->parked[q->newest].newer = i;
+    else
+        q->oldest = i;
+    q->newest = i;
+    struct held *h = &q->held[bucket];
+    if (h->park_tail != NONE)
+        q->parked[h->park_tail].next = i;
+    else
+        h->park_head = i;
+    h->park_tail = i;
+    bump(&q->counters.parked, 1);
+    return RSSPP_PARKED;
+}
+
+/* Takes the oldest parked packet of `bucket` out of both lists; returns its packet. */
+static void *unpark_head(struct queue *q, uint32_t bucket) {
+    struct held *h = &q->held[bucket];
+    uint32_t i = h->park_head;
+    struct parked *p = &q->parked[i];
+    h->park_head = p->next;
+    if (h->park_head == NONE)
+        h->park_tail = NONE;
+    if (p->older != NONE)
+        q->parked[p->older].newer = p->newer;
+    else
+        q->oldest = p->newer;
+    if (p->newer != NONE)
+        q->parked[p->newer].older = p->older;
+    else
+        q->newest = p->older;
+    p->next = q->free_head;
+    q->free_head = i;
+    return p->packet;
+}
+
+/* ---- handover ---- */
+
+static void release(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
+                    const struct request *to, bool on_count) {
+    struct queue *q = &owner->queues[queue];
+    struct held *h = &q->held[bucket];
+    struct bucket *b = &owner->buckets[bucket];
+    owner->times[bucket].handover_filed_ns = to->filed_ns;
+    h->flags &= (uint8_t)~(HELD_OWNED | HELD_DRAINING);
+    if (on_count) {
+        h->flags |= HELD_LATE;
+        h->released_poll = q->polls;
+    }
+    /* The slot's pending unit stays: it now stands for the handover, until the new owner
+     * has acquired. */
+    atomic_store_explicit(&b->slots[to->slot].state, SLOT_FREE, memory_order_release);
+    atomic_store(&b->owner, to->queue);
+    note(owner, to->queue, bucket);
+    bump(&q->counters.released, 1);
+}
+
+/* The budget of the count rule: what the queue holds now, capped by its capacity; -1 when
+ * neither is known. */
+static int64_t count_budget(const struct rsspp_owner *owner, uint16_t queue) {
+    int64_t backlog = owner->backlog ? owner->backlog(owner->context, queue) : -1;
+    int64_t capacity = owner->queue_capacity ? (int64_t)owner->queue_capacity : -1;
+    if (backlog < 0)
+        return capacity;
+    return capacity >= 0 && backlog > capacity ? capacity : backlog;
+}
+
+/* Applies the count rule to a drain; true when the count is reached. */
+static bool count_reached(struct rsspp_owner *owner, struct queue *q, uint16_t queue,
+                          struct held *h, const struct evidence *evidence) {
+    if (h->flags & HELD_MEASURED) {
+        if (h->measured_poll < q->polls) {
+            h->count_left -= evidence->received;
+            h->measured_poll = q->polls;
+        }
+    } else {
+        /* Packets received this iteration were dequeued before the measure: they count from
+         * the next poll on. */
+        int64_t budget = count_budget(owner, queue);
+        if (budget < 0)
+            return false;
+        h->count_left = budget;
+        h->measured_poll = q->polls;
+        h->flags |= HELD_MEASURED;
+    }
+    return h->count_left <= 0;
+}
+
+/* The owner looks at the bucket's requests and hands it over when the drain for the first is
+ * complete. `evidence`: the poll's, or NULL inside enter. True while the queue still owns it. */
+static bool settle(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
+                   const struct evidence *evidence) {
+    struct queue *q = &owner->queues[queue];
+    struct held *h = &q->held[bucket];
+    struct request first;
+    if (!first_request(owner, queue, bucket, &first)) {
+        h->flags &= (uint8_t)~HELD_DRAINING;
+        return true;
+    }
+    if (!(h->flags & HELD_DRAINING) || h->drain_ticket != first.ticket) {
+        h->flags = (uint8_t)((h->flags | HELD_DRAINING) & ~HELD_MEASURED);
+        h->drain_ticket = first.ticket;
+        if (!(h->flags & HELD_LISTED)) {
+            h->flags |= HELD_LISTED;
+            q->draining[q->draining_count++] = bucket;
+        }
+    }
+    bool drained = first.stamp && q->max_stamp > first.stamp;
+    bool on_count = false;
+    if (!drained && evidence) {
+        /* The filing was after the switch, and this iteration's receive after the filing. */
+        drained = evidence->empty && first.filed_ns < q->iteration_start_ns;
+        if (!drained && !first.stamp)
+            drained = on_count = count_reached(owner, q, queue, h, evidence);
+    }
+    if (!drained)
+        return true;
+    release(owner, queue, bucket, &first, on_count);
+    return false;
+}
+
+/* The queue finds it owns the bucket now: replays what it parked, oldest first, then serves
+ * the next request. A parked packet stamped after a pending request's stamp waits: the bucket
+ * goes on to that requester first and is asked back. */
+static void acquire(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
+                    const struct evidence *evidence) {
+    struct queue *q = &owner->queues[queue];
+    struct held *h = &q->held[bucket];
+    h->flags = (uint8_t)((h->flags | HELD_OWNED) & ~(HELD_WANTED | HELD_LATE));
+    atomic_fetch_sub(&owner->buckets[bucket].pending, 1);
+    uint64_t latency = now_ns() - owner->times[bucket].handover_filed_ns;
+    bump(&q->counters.acquired, 1);
+    bump(&q->counters.handover_ns, latency);
+    if (latency > atomic_load_explicit(&q->counters.handover_max_ns, memory_order_relaxed))
+        atomic_store_explicit(&q->counters.handover_max_ns, latency, memory_order_relaxed);
+    while (h->park_head != NONE) {
+        struct request first;
+        uint64_t stamp = q->parked[h->park_head].stamp;
+        if (first_request(owner, queue, bucket, &first) && first.stamp && stamp > first.stamp) {
+            release(owner, queue, bucket, &first, false);
+            want(owner, queue, bucket, stamp);
+            return;
+        }
+        void *packet = unpark_head(q, bucket);
+        owner->replay(owner->context, queue, bucket, packet);
+        bump(&q->counters.replayed, 1);
+    }
+    settle(owner, queue, bucket, evidence);
+}
+
+/* A note for the queue: a request for a bucket it owns, or a bucket handed to it. */
+static void look(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
+                 const struct evidence *evidence) {
+    if (atomic_load_explicit(&owner->buckets[bucket].owner, memory_order_acquire) != queue)
+        return;
+    if (owner->queues[queue].held[bucket].flags & HELD_OWNED)
+        settle(owner, queue, bucket, evidence);
+    else
+        acquire(owner, queue, bucket, evidence);
+}
+
+/* A request that found its bucket's slots full: the queue files it itself, without a stamp. */
+static void ask(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
+                const struct evidence *evidence) {
+    (void)evidence;
+    if (atomic_load_explicit(&owner->buckets[bucket].owner, memory_order_acquire) != queue)
+        want(owner, queue, bucket, 0);
+}
+
+/* ---- the queue's thread ---- */
+
+enum rsspp_verdict rsspp_owner_enter(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
+                                     uint64_t stamp, void *packet) {
+    if (__builtin_expect(bucket >= owner->bucket_count || queue >= owner->queue_count, 0)) {
+        owner_set_error("rsspp_owner_enter: bucket %u of queue %u is out of range (%u buckets, "
+                        "%u queues)", bucket, queue, owner->bucket_count, owner->queue_count);
+        return RSSPP_FULL;
+    }
+    struct queue *q = &owner->queues[queue];
+    if (stamp > q->max_stamp)
+        q->max_stamp = stamp;
+    struct bucket *b = &owner->buckets[bucket];
+    uint16_t current = atomic_load_explicit(&b->owner, memory_order_acquire);
+    if (current == queue && atomic_load_explicit(&b->pending, memory_order_relaxed) == 0)
+        return RSSPP_PROCESS;
+
+    struct held *h = &q->held[bucket];
+    if (current == queue && !(h->flags & HELD_OWNED) && h->park_head == NONE)
+        acquire(owner, queue, bucket, NULL);
+    if ((h->flags & HELD_OWNED) && settle(owner, queue, bucket, NULL))
+        return RSSPP_PROCESS;
+    /* Not ours (or ours with a replay still due at the next poll). */
+    bool late = (h->flags & HELD_LATE) && q->last_empty_poll <= h->released_poll;
+    enum rsspp_verdict verdict = park(owner, queue, bucket, stamp, packet);
+    if (late)
+        bump(&q->counters.late, 1);
+    if (atomic_load(&b->owner) != queue)
+        want(owner, queue, bucket, stamp);
+    return verdict;
+}
+
+static void retry_unfiled(struct rsspp_owner *owner, uint16_t queue) {
+    struct queue *q = &owner->queues[queue];
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < q->unfiled_count; i++) {
+        uint32_t bucket = q->unfiled[i];
+        struct held *h = &q->held[bucket];
+        bool needed = (h->flags & HELD_WANTED) && !(h->flags & HELD_OWNED) &&
+                      atomic_load(&owner->buckets[bucket].owner) != queue;
+        if (needed && !file_request(owner, bucket, queue, h->want_stamp))
+            q->unfiled[kept++] = bucket;
+        else
+            h->flags &= (uint8_t)~HELD_UNFILED;
+    }
+    q->unfiled_count = kept;
+}
+
+static void advance_drains(struct rsspp_owner *owner, uint16_t queue,
+                           const struct evidence *evidence) {
+    struct queue *q = &owner->queues[queue];
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < q->draining_count; i++) {
+        uint32_t bucket = q->draining[i];
+        struct held *h = &q->held[bucket];
+        if (h->flags & HELD_DRAINING)
+            settle(owner, queue, bucket, evidence);
+        if (h->flags & HELD_DRAINING)
+            q->draining[kept++] = bucket;
+        else
+            h->flags &= (uint8_t)~HELD_LISTED;
+    }
+    q->draining_count = kept;
+}
+
+static void expire_parked(struct rsspp_owner *owner, uint16_t queue, uint64_t before_ns) {
+    struct queue *q = &owner->queues[queue];
+    while (q->oldest != NONE && q->parked[q->oldest].parked_ns < before_ns) {
+        uint32_t bucket = q->parked[q->oldest].bucket;
+        /* Parking order is the same in the bucket's list: the oldest is its head. */
+        void *packet = unpark_head(q, bucket);
+        owner->expire(owner->context, queue, bucket, packet);
+        bump(&q->counters.expired, 1);
+    }
+}
+
+void rsspp_owner_poll(struct rsspp_owner *owner, uint16_t queue, uint32_t received, int empty) {
+    if (queue >= owner->queue_count) {
+        owner_set_error("rsspp_owner_poll: queue %u is out of range (%u queues)", queue,
+                        owner->queue_count);
+        return;
+    }
+    struct queue *q = &owner->queues[queue];
+    struct evidence evidence = {.received = received, .empty = empty};
+    if (atomic_load_explicit(&q->attention, memory_order_relaxed)) {
+        atomic_store(&q->attention, 0);
+        set_take(&q->notes, look, owner, queue, &evidence);
+        set_take(&q->asks, ask, owner, queue, &evidence);
+    }
+    retry_unfiled(owner, queue);
+    advance_drains(owner, queue, &evidence);
+    uint64_t now = now_ns();
+    if (now > owner->park_timeout_ns)
+        expire_parked(owner, queue, now - owner->park_timeout_ns);
+    if (empty)
+        q->last_empty_poll = q->polls;
+    q->polls++;
+    q->iteration_start_ns = now_ns();
+}
+
+/* ---- any thread ---- */
+
+int rsspp_owner_request(struct rsspp_owner *owner, uint32_t bucket, uint16_t queue,
+                        uint64_t stamp) {
+    if (bucket >= owner->bucket_count || queue >= owner->queue_count) {
+        owner_set_error("rsspp_owner_request: bucket %u to queue %u is out of range (%u "
+                        "buckets, %u queues)", bucket, queue, owner->bucket_count,
+                        owner->queue_count);
+        return -1;
+    }
+    struct bucket *b = &owner->buckets[bucket];
+    if (atomic_load(&b->owner) == queue && atomic_load(&b->pending) == 0)
+        return 0;
+    if (!file_request(owner, bucket, queue, stamp))
+        tell(owner, &owner->queues[queue].asks, queue, bucket);
+    return 0;
+}
+
+uint16_t rsspp_owner_of(const struct rsspp_owner *owner, uint32_t bucket) {
+    if (bucket >= owner->bucket_count) {
+        owner_set_error("rsspp_owner_of: bucket %u is out of range (%u buckets)", bucket,
+                        owner->bucket_count);
+        return UINT16_MAX;
+    }
+    return atomic_load_explicit(&owner->buckets[bucket].owner, memory_order_acquire);
+}
+
+uint32_t rsspp_owner_buckets(const struct rsspp_owner *owner) {
+    return owner->bucket_count;
+}
+
+uint16_t rsspp_owner_queues(const struct rsspp_owner *owner) {
+    return owner->queue_count;
+}
+
+void rsspp_owner_stats(const struct rsspp_owner *owner, uint16_t queue,
+                       struct rsspp_owner_stats *stats) {
+    memset(stats, 0, sizeof *stats);
+    if (queue >= owner->queue_count)
+        return;
+    const struct counters *c = &owner->queues[queue].counters;
+#define READ(field) stats->field = atomic_load_explicit(&c->field, memory_order_relaxed)
+    READ(parked);
+    READ(replayed);
+    READ(overflows);
+    READ(expired);
+    READ(late);
+    READ(released);
+    READ(acquired);
+    READ(handover_ns);
+    READ(handover_max_ns);
+#undef READ
+}
+
+/* ---- life cycle ---- */
+
+static bool check_config(const struct rsspp_owner_config *config) {
+    if (!config) {
+        owner_set_error("rsspp_owner_create: no configuration");
+        return false;
+    }
+    if (config->buckets < 1 || config->buckets > RSSPP_OWNER_BUCKETS_MAX) {
+        owner_set_error("rsspp_owner_create: buckets is %u; it must be 1..%u", config->buckets,
+                        RSSPP_OWNER_BUCKETS_MAX);
+        return false;
+    }
+    if (config->queues < 1 || config->queues > RSSPP_OWNER_QUEUES_MAX) {
+        owner_set_error("rsspp_owner_create: queues is %u; it must be 1..%u", config->queues,
+                        RSSPP_OWNER_QUEUES_MAX);
+        return false;
+    }
+    if (!config->replay || !config->expire) {
+        owner_set_error("rsspp_owner_create: the %s callback is missing; parked packets need it",
+                        config->replay ? "expire" : "replay");
+        return false;
+    }
+    for (uint32_t i = 0; config->table && i < config->buckets; i++)
+        if (config->table[i] >= config->queues) {
+            owner_set_error("rsspp_owner_create: table[%u] is queue %u; there are %u queues", i,
+                            config->table[i], config->queues);
+            return false;
+        }
+    return true;
+}
+
+static bool queue_init(struct queue *q, uint32_t buckets, uint32_t park_capacity) {
+    q->oldest = q->newest = NONE;
+    if (!set_init(&q->notes, buckets) || !set_init(&q->asks, buckets))
+        return false;
+    q->held = calloc(buckets, sizeof *q->held);
+    q->parked = calloc(park_capacity, sizeof *q->parked);
+    q->draining = calloc(buckets, sizeof *q->draining);
+    q->unfiled = calloc(buckets, sizeof *q->unfiled);
+    if (!q->held || !q->parked || !q->draining || !q->unfiled)
+        return false;
+    for (uint32_t i = 0; i < buckets; i++)
+        q->held[i].park_head = q->held[i].park_tail = NONE;
+    for (uint32_t i = 0; i < park_capacity; i++)
+        q->parked[i].next = i + 1 < park_capacity ? i + 1 : NONE;
+    q->free_head = 0;
+    q->polls = 1;
+    q->iteration_start_ns = now_ns();
+    return true;
+}
+
+struct rsspp_owner *rsspp_owner_create(const struct rsspp_owner_config *config) {
+    if (!check_config(config))
+        return NULL;
+    struct rsspp_owner *owner = calloc(1, sizeof *owner);
+    if (!owner) {
+        owner_set_error("rsspp_owner_create: out of memory");
+        return NULL;
+    }
+    owner->bucket_count = config->buckets;
+    owner->queue_count = config->queues;
+    owner->park_capacity = config->park_capacity ? config->park_capacity : DEFAULT_PARK_CAPACITY;
+    owner->park_timeout_ns = config->park_timeout_ns ? config->park_timeout_ns
+                                                     : DEFAULT_PARK_TIMEOUT_NS;
+    owner->queue_capacity = config->queue_capacity;
+    owner->backlog = config->backlog;
+    owner->replay = config->replay;
+    owner->expire = config->expire;
+    owner->context = config->context;
+    owner->buckets = aligned_alloc(64, sizeof *owner->buckets * config->buckets);
+    owner->times = calloc(config->buckets, sizeof *owner->times);
+    owner->queues = aligned_alloc(64, sizeof *owner->queues * config->queues);
+    if (owner->buckets)
+        memset(owner->buckets, 0, sizeof *owner->buckets * config->buckets);
+    if (owner->queues)
+        memset(owner->queues, 0, sizeof *owner->queues * config->queues);
+    bool ok = owner->buckets && owner->times && owner->queues;
+    if (ok) {
+        for (uint16_t i = 0; ok && i < config->queues; i++)
+            ok = queue_init(&owner->queues[i], config->buckets, owner->park_capacity);
+    }
+    if (!ok) {
+        owner_set_error("rsspp_owner_create: out of memory for %u buckets and %u queues",
+                        config->buckets, config->queues);
+        rsspp_owner_free(owner);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < config->buckets; i++) {
+        uint16_t queue = config->table ? config->table[i] : (uint16_t)(i % config->queues);
+        atomic_store_explicit(&owner->buckets[i].owner, queue, memory_order_relaxed);
+        owner->queues[queue].held[i].flags = HELD_OWNED;
+    }
+    return owner;
+}
+
+void rsspp_owner_free(struct rsspp_owner *owner) {
+    if (!owner)
+        return;
+    for (uint16_t i = 0; owner->queues && i < owner->queue_count; i++) {
+        struct queue *q = &owner->queues[i];
+        if (q->parked)
+            expire_parked(owner, i, UINT64_MAX);
+        set_free(&q->notes);
+        set_free(&q->asks);
+        free(q->held);
+        free(q->parked);
+        free(q->draining);
+        free(q->unfiled);
+    }
+    free(owner->queues);
+    free(owner->buckets);
+    free(owner->times);
+    free(owner);
+}
