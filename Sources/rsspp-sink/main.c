@@ -41,6 +41,8 @@ void control_tick(struct sink *sink) {
     const struct sink_options *options = &sink->options;
     if (options->mailbox && rsspp_port_poll(sink->rsspp) < 0)
         fprintf(stderr, "rsspp-sink: refused a table: %s\n", rsspp_error());
+    if (!options->software_rss) /* the dispatcher follows the table itself, burst by burst */
+        follow_table(sink, 0);
     if (sink->server != NULL && rsspp_owner_server_poll(sink->server, 0) < 0) {
         fprintf(stderr, "rsspp-sink: %s: %s; no more migrations through it\n", options->owner_socket,
                 rsspp_owner_error());
@@ -149,9 +151,11 @@ static int setup_workers(struct sink *sink) {
  * gives it; a queue's drain is known from stamps (software RSS) or its backlog. */
 static int setup_owner(struct sink *sink) {
     const struct rsspp_block *block = rsspp_port_block(sink->rsspp);
-    uint16_t table[block->table_size];
-    char error[256];
-    if (rsspp_block_read_table(block, table, error, sizeof error) != 0) {
+    uint16_t *table = rte_malloc("sink_table_followed", block->table_size * sizeof(uint16_t), 0);
+    char error[256] = "no memory";
+    sink->table_followed = table;
+    sink->table_generation = __atomic_load_n(&block->table_generation, __ATOMIC_ACQUIRE);
+    if (table == NULL || rsspp_block_read_table(block, table, error, sizeof error) != 0) {
         fprintf(stderr, "rsspp-sink: the table in force: %s\n", error);
         return -1;
     }

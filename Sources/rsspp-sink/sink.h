@@ -150,6 +150,8 @@ struct sink {
     struct flow_tables flows;
     int owner_wanted;             /* per-bucket tables: ownership decides who touches them */
     struct rsspp_owner *owner;
+    uint16_t *table_followed;     /* the table the owner was last told about */
+    uint64_t table_generation;    /* the block's generation of that table */
     struct rsspp_owner_server *server; /* --owner-socket */
     struct bucket_marker *markers; /* --check-flows */
     struct traffic traffic;       /* --generate-flows */
@@ -171,6 +173,9 @@ int64_t queue_backlog(void *sink, uint16_t queue);
 int worker_main(void *worker);
 /* The software RSS dispatcher; runs on the main lcore and returns when quit is set. */
 void dispatcher_main(struct sink *sink);
+/* Asks the owner for every bucket the block's table moved since the last call, stamped
+ * `stamp` (the last packet the old table steered, or 0 when unknown). */
+void follow_table(struct sink *sink, uint64_t stamp);
 /* After the workers stopped: the main lcore polls the owner for every queue until no packet
  * is parked (the buckets' handovers finish), so that every packet dispatched is processed. */
 void drain_parked(struct sink *sink);

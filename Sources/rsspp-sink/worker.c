@@ -225,6 +225,29 @@ int worker_main(void *argument) {
     return 0;
 }
 
+/* A table write moves buckets; asking the owners right away for every moved bucket, stamped
+ * with the last packet the old table steered, orders the handovers of a bucket moved away and
+ * back before its new queue dequeued a packet (A -> B -> A): asked only by packets, A would go
+ * on with the newest packets while B still held older ones. In software RSS the dispatcher
+ * calls it before it dispatches a burst, so the stamp is exact for tables applied on its own
+ * thread (the mailbox) and later than the write, never earlier, for tables another process
+ * wrote (the generation is bumped after the entries). */
+void follow_table(struct sink *sink, uint64_t stamp) {
+    const struct rsspp_block *block = rsspp_port_block(sink->rsspp);
+    uint64_t generation = __atomic_load_n(&block->table_generation, __ATOMIC_ACQUIRE);
+    if (sink->owner == NULL || generation == sink->table_generation)
+        return;
+    sink->table_generation = generation;
+    const uint16_t *table = rsspp_block_table(block);
+    for (uint32_t bucket = 0; bucket < block->table_size; bucket++) {
+        uint16_t queue = __atomic_load_n(&table[bucket], __ATOMIC_RELAXED);
+        if (queue != sink->table_followed[bucket] && queue < sink->options.queues) {
+            rsspp_owner_request(sink->owner, bucket, queue, stamp);
+            sink->table_followed[bucket] = queue;
+        }
+    }
+}
+
 void drain_parked(struct sink *sink) {
     /* The workers have stopped, so the main lcore may act as every queue's thread: with every
      * queue seen empty, each release and replay completes within a few rounds. */
@@ -269,6 +292,9 @@ void dispatcher_main(struct sink *sink) {
             count = options->generated_flows > 0 ? generate(sink, packets, allowed)
                 : rte_eth_rx_burst(options->port, 0, packets, allowed);
         if (count > 0) {
+            /* Only the table a burst is dispatched by matters: tables written and replaced
+             * meanwhile steered no packet, and their moves need no handover. */
+            follow_table(sink, sink->last_stamp);
             sink->dispatcher_packets += count;
             for (uint16_t i = 0; i < count; i++)
                 *RTE_MBUF_DYNFIELD(packets[i], sink->sequence_field, uint64_t *) = ++sink->last_stamp;
