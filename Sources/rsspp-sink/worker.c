@@ -225,27 +225,36 @@ int worker_main(void *argument) {
     return 0;
 }
 
-/* A table write moves buckets; asking the owners right away for every moved bucket, stamped
- * with the last packet the old table steered, orders the handovers of a bucket moved away and
- * back before its new queue dequeued a packet (A -> B -> A): asked only by packets, A would go
- * on with the newest packets while B still held older ones. In software RSS the dispatcher
- * calls it before it dispatches a burst, so the stamp is exact for tables applied on its own
- * thread (the mailbox) and later than the write, never earlier, for tables another process
- * wrote (the generation is bumped after the entries). */
-void follow_table(struct sink *sink, uint64_t stamp) {
+/* A table write moves buckets. The owners must hear of every move before any packet of the
+ * new table is processed, in the order of the writes: asked only by packets, a queue that
+ * dequeues late files its request after a later move was served, and processes its packets
+ * after newer ones (seen: A -> B -> A, and A -> B -> C -> B, reordered flows). So the dispatcher
+ * follows the table before each burst: it asks for every moved bucket, stamped with the last
+ * packet the old table steered, and dispatches nothing while a bucket the new table moves is
+ * still on its way to the queue of the previous one, so that a bucket has one move in flight
+ * at a time (the library keeps few requests per bucket). The stamp is exact for tables
+ * applied on the dispatcher's own thread (the mailbox) and later than the write, never
+ * earlier, for tables another process wrote (the generation is bumped after the entries). */
+int follow_table(struct sink *sink, uint64_t stamp) {
     const struct rsspp_block *block = rsspp_port_block(sink->rsspp);
     uint64_t generation = __atomic_load_n(&block->table_generation, __ATOMIC_ACQUIRE);
     if (sink->owner == NULL || generation == sink->table_generation)
-        return;
-    sink->table_generation = generation;
+        return 1;
     const uint16_t *table = rsspp_block_table(block);
-    for (uint32_t bucket = 0; bucket < block->table_size; bucket++) {
+    uint32_t size = block->table_size;
+    for (uint32_t bucket = 0; bucket < size; bucket++)
+        if (__atomic_load_n(&table[bucket], __ATOMIC_RELAXED) != sink->table_followed[bucket]
+            && rsspp_owner_of(sink->owner, bucket) != sink->table_followed[bucket])
+            return 0;
+    sink->table_generation = generation;
+    for (uint32_t bucket = 0; bucket < size; bucket++) {
         uint16_t queue = __atomic_load_n(&table[bucket], __ATOMIC_RELAXED);
         if (queue != sink->table_followed[bucket] && queue < sink->options.queues) {
-            rsspp_owner_request(sink->owner, bucket, queue, stamp);
             sink->table_followed[bucket] = queue;
+            rsspp_owner_request(sink->owner, bucket, queue, stamp);
         }
     }
+    return 1;
 }
 
 void drain_parked(struct sink *sink) {
@@ -288,13 +297,12 @@ void dispatcher_main(struct sink *sink) {
     uint64_t next_tick = 0;
     while (!sink->quit) {
         uint16_t allowed = pacer_allow(&pacer, BURST), count = 0;
-        if (allowed > 0)
+        /* Tables written and replaced between two bursts steered no packet: their moves need
+         * no handover, only the table a burst is dispatched by is followed. */
+        if (allowed > 0 && follow_table(sink, sink->last_stamp))
             count = options->generated_flows > 0 ? generate(sink, packets, allowed)
                 : rte_eth_rx_burst(options->port, 0, packets, allowed);
         if (count > 0) {
-            /* Only the table a burst is dispatched by matters: tables written and replaced
-             * meanwhile steered no packet, and their moves need no handover. */
-            follow_table(sink, sink->last_stamp);
             sink->dispatcher_packets += count;
             for (uint16_t i = 0; i < count; i++)
                 *RTE_MBUF_DYNFIELD(packets[i], sink->sequence_field, uint64_t *) = ++sink->last_stamp;
