@@ -14,6 +14,9 @@
 
 #include "sink.h"
 
+/* How long a parked packet may wait for its bucket. */
+#define PARK_TIMEOUT_NS 1000000000ull
+
 struct sink the_sink;
 
 static volatile sig_atomic_t quit_requested, table_requested;
@@ -164,6 +167,10 @@ static int setup_owner(struct sink *sink) {
     config.buckets = block->table_size;
     config.queues = sink->options.queues;
     config.table = table;
+    /* Parked packets wait for the old owner's next polls; on a shared machine (tests, --yield
+     * with more lcores than CPUs) a worker can wait for a CPU far longer than the library's
+     * default bound of 100 ms expects. Parking stays bounded in packets. */
+    config.park_timeout_ns = PARK_TIMEOUT_NS;
     config.queue_capacity = sink->options.software_rss
         ? rte_ring_get_capacity(sink->workers[0].ring) : sink->rx_descriptors;
     config.backlog = queue_backlog;
