@@ -63,14 +63,18 @@ let package = Package(
         // Where tables are written (rss-apply).
         .target(name: "TableTargets", dependencies: ["RSSRecords", "NICSim", "Ethtool", "ToolSupport"]),
 
+        // The Toeplitz hash once for the C libraries (a static-inline header they compile in).
+        .target(name: "CToeplitz"),
         // The DPDK application library: per-bucket counters in a memzone, software RSS
         // (include/rsspp_dpdk.h, man/rsspp-dpdk.3).
-        .target(name: "RssppDPDK", exclude: ["rsspp-dpdk.pc.in"],
+        .target(name: "RssppDPDK", dependencies: ["CToeplitz"], exclude: ["rsspp-dpdk.pc.in"],
                 cSettings: dpdkCFlags + [.unsafeFlags(["-fvisibility=hidden"])], linkerSettings: dpdkLibraries),
         // The owner library: per-bucket ownership of flow state, parking, handover and replay
         // (include/rsspp_owner.h), plain C for C, DPDK and Swift applications.
-        .target(name: "RssppOwner", cSettings: [.unsafeFlags(["-fvisibility=hidden"])],
-                linkerSettings: [.linkedLibrary("pthread")]),
+        // JSON through jansson (the control socket), Toeplitz from CToeplitz.
+        .target(name: "RssppOwner", dependencies: ["CToeplitz"], exclude: ["rsspp-owner.pc.in"],
+                cSettings: [.unsafeFlags(["-fvisibility=hidden"])],
+                linkerSettings: [.linkedLibrary("jansson"), .linkedLibrary("pthread")]),
         // The owner library for Swift applications: typed packets over RssppOwner.
         .target(name: "BucketOwnership", dependencies: ["RssppOwner"]),
         // How the tools attach to a DPDK primary as a secondary process (plain C for Swift).
@@ -123,6 +127,8 @@ let package = Package(
         // Runs the built tools end to end, alone and in pipelines.
         .testTarget(name: "PipelineTests", dependencies: [
             "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply", "rss-report", "rsspp-sink"]),
+        // The owner library's rules one by one (C API) and its handover under concurrent load.
+        .testTarget(name: "OwnerTests", dependencies: ["RssppOwner", "BucketOwnership"]),
         .testTarget(name: "EthtoolTests", dependencies: ["Ethtool", "TableTargets", "TestSupport"]),
         // The ethtool: target and the kernel pipeline on a real RSS driver: virtio-net in a QEMU guest.
         .testTarget(name: "VirtioGuestTests", dependencies: ["RSSHash", "RSSRecords", "TestSupport"]),
@@ -133,6 +139,11 @@ let package = Package(
         .testTarget(name: "XDPCountingTests", dependencies: ["XDPCounting", "Ethtool", "NICSim", "RSSHash", "CBPF", "TestSupport"]),
         // Packet sockets and setns for TestSupport's network namespaces.
         .target(name: "CNetNamespace", path: "Tests/CNetNamespace"),
+        // The owner library's control socket seen from its peers (raw sockets, other uids), its Toeplitz and
+        // the installed library with its C example.
+        .testTarget(name: "OwnerServerTests", dependencies: ["RssppOwner", "NICSim", "RSSHash", "RSSRecords", "TestSupport"],
+                    // Built by the tests with cc: a peer of another uid, and programs on the installed library.
+                    exclude: ["Support/peer.c", "Support/lifecycle.c"]),
         // The DPDK library's hash and block, and the DPDK path end to end (root, hugepages).
         .testTarget(name: "DPDKTests", dependencies: [
             "RssppDPDK", "CDPDKSecondary", "DPDKPort", "NICSim", "RSSHash", "RSSRecords", "TestSupport",

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "rsspp_dpdk.h"
+#include "rsspp_toeplitz_bits.h"
 
 const uint8_t rsspp_default_key[40] = {
     0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
@@ -82,30 +83,12 @@ uint32_t rsspp_hash_input(const void *frame, uint32_t length,
     }
 }
 
-/* The 32 key bits starting at bit `offset`, most significant first; zeros past the key. */
-static uint32_t key_window(const uint8_t *key, uint32_t key_size, uint32_t offset) {
-    uint64_t bits = 0;
-    uint32_t first = offset / 8;
-    for (uint32_t i = 0; i < 5; i++)
-        bits = bits << 8 | (first + i < key_size ? key[first + i] : 0);
-    return (uint32_t)(bits >> (8 - offset % 8));
-}
-
 int rsspp_toeplitz_init(struct rsspp_toeplitz *toeplitz, const uint8_t *key, uint32_t key_size) {
     if (key_size < RSSPP_KEY_MIN)
         return -1;
-    for (uint32_t position = 0; position < RSSPP_HASH_INPUT_MAX; position++) {
-        uint32_t windows[8];
-        for (uint32_t bit = 0; bit < 8; bit++)
-            windows[bit] = key_window(key, key_size, position * 8 + bit);
-        for (uint32_t value = 0; value < 256; value++) {
-            uint32_t acc = 0;
-            for (uint32_t bit = 0; bit < 8; bit++)
-                if (value & (0x80u >> bit))
-                    acc ^= windows[bit];
-            toeplitz->table[position][value] = acc;
-        }
-    }
+    for (uint32_t position = 0; position < RSSPP_HASH_INPUT_MAX; position++)
+        for (uint32_t value = 0; value < 256; value++)
+            toeplitz->table[position][value] = rsspp_toeplitz_byte(key, key_size, position, (uint8_t)value);
     return 0;
 }
 

@@ -24,6 +24,7 @@ extension DPDKPath {
                 set -e
                 '\(repository)/scripts/install-dpdk-lib' '\(prefix)' 2> install.log
                 export PKG_CONFIG_PATH='\(prefix)/lib/pkgconfig'
+                pkg-config --exists rsspp-owner # installed beside it
                 ${CC:-cc} -O2 -o sink '\(repository)'/Sources/rsspp-sink/*.c $(pkg-config --cflags --libs rsspp-dpdk) \
                     -Wl,-rpath,'\(prefix)/lib'
                 ./sink --no-huge -m 128 --no-shconf --no-pci --no-telemetry --log-level=error \

@@ -27,8 +27,9 @@ ensure_packages() {
 
 # What building rsspp needs: libpcap for capture replay, libbpf for the XDP counter (compiled by
 # the toolchain's own clang with its BPF target, against the kernel's uapi headers), DPDK
-# (headers, libraries, and the net_null, net_pcap and net_ring PMDs the tests use) for dpdk:.
-build_packages=(libpcap-dev libbpf-dev linux-libc-dev pkg-config libdpdk-dev)
+# (headers, libraries, and the net_null, net_pcap and net_ring PMDs the tests use) for dpdk:, and
+# libjansson for the owner library's control socket.
+build_packages=(libpcap-dev libbpf-dev linux-libc-dev pkg-config libdpdk-dev libjansson-dev)
 
 # field NAME LINE: the number after "NAME": in a JSON line.
 field() { grep -o "\"$1\":[0-9.e+-]*" <<< "$2" | head -1 | cut -d: -f2; }
