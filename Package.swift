@@ -128,7 +128,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: [
             "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply", "rss-report", "rsspp-sink"]),
         // The owner library's rules one by one (C API) and its handover under concurrent load.
-        .testTarget(name: "OwnerTests", dependencies: ["RssppOwner", "BucketOwnership"]),
+        .testTarget(name: "OwnerTests", dependencies: ["RssppOwner", "BucketOwnership", "NICSim", "TestSupport"]),
         .testTarget(name: "EthtoolTests", dependencies: ["Ethtool", "TableTargets", "TestSupport"]),
         // The ethtool: target and the kernel pipeline on a real RSS driver: virtio-net in a QEMU guest.
         .testTarget(name: "VirtioGuestTests", dependencies: ["RSSHash", "RSSRecords", "TestSupport"]),

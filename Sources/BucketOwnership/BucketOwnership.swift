@@ -81,6 +81,9 @@ public final class BucketOwnership<Packet>: @unchecked Sendable {
                 replay: @escaping @Sendable (_ queue: Int, _ bucket: Int, _ packet: Packet) -> Void,
                 expire: @escaping @Sendable (_ queue: Int, _ bucket: Int, _ packet: Packet) -> Void)
         throws {
+        guard (1...Int(RSSPP_OWNER_BUCKETS_MAX)).contains(configuration.buckets) else {
+            throw OwnershipError("buckets is \(configuration.buckets); it must be 1...\(RSSPP_OWNER_BUCKETS_MAX)")
+        }
         guard (1...Int(RSSPP_OWNER_QUEUES_MAX)).contains(configuration.queues) else {
             throw OwnershipError("queues is \(configuration.queues); it must be 1...\(RSSPP_OWNER_QUEUES_MAX)")
         }
@@ -102,7 +105,7 @@ public final class BucketOwnership<Packet>: @unchecked Sendable {
             replay: { queue, bucket, handle in replay(queue, bucket, lots[queue].take(handle)) },
             expire: { queue, bucket, handle in expire(queue, bucket, lots[queue].take(handle)) })
         var config = rsspp_owner_config()
-        config.buckets = UInt32(clamping: configuration.buckets)
+        config.buckets = UInt32(configuration.buckets)
         config.queues = UInt16(configuration.queues)
         config.park_capacity = UInt32(configuration.parkCapacity)
         let timeout = configuration.parkTimeout.components

@@ -175,6 +175,31 @@ import Testing
         #expect(h.owner(of: 0) == 1)
     }
 
+    /// A bucket has a few request slots; the request that finds them all taken, a controller's
+    /// or a parking queue's, is filed by its queue once one frees, and served after the others.
+    @Test(arguments: [false, true])
+    func aRequestFindingEverySlotTakenIsFiledLater(byParking: Bool) throws {
+        let h = try OwnerHarness(.init(buckets: 10, queues: 5))
+        for queue: UInt16 in 1...3 {
+            #expect(h.request(bucket: 0, queue: queue, stamp: UInt64(queue) * 10) == 0)
+        }
+        if byParking {
+            #expect(h.enter(queue: 4, bucket: 0, stamp: 41, packet: 4) == RSSPP_PARKED)
+        } else {
+            #expect(h.request(bucket: 0, queue: 4, stamp: 40) == 0)
+        }
+        for queue: UInt16 in 1...3 {
+            #expect(h.enter(queue: queue, bucket: 0, stamp: UInt64(queue) * 10 + 1, packet: Int(queue)) == RSSPP_PARKED)
+        }
+        #expect(h.enter(queue: 0, bucket: 5, stamp: 50, packet: 5) == RSSPP_PROCESS)
+        for _ in 0..<10 {
+            for queue: UInt16 in 0...4 { h.poll(queue: queue, empty: true) }
+        }
+        #expect(h.owner(of: 0) == 4)
+        #expect(h.recorder.replayed.map(\.packet) == (byParking ? [1, 2, 3, 4] : [1, 2, 3]))
+        #expect((1...4).map { h.stats($0).acquired } == [1, 1, 1, 1])
+    }
+
     @Test func aFullParkingAnswersFullAndCountsIt() throws {
         let h = try OwnerHarness(.init(parkCapacity: 2))
         #expect(h.enter(queue: 1, bucket: 0, packet: 1) == RSSPP_PARKED)

@@ -28,7 +28,9 @@
  *        then: the backlog callback (rte_eth_rx_queue_count, rte_ring_count), capped by the
  *        queue's capacity (a FIFO of N slots is drained after N dequeues whatever the count
  *        said). The count is used only for requests without a stamp.
- *   An idle old core hands over at its next poll: its queue is empty.
+ *   An idle old core hands over without traffic: at its next poll when the backlog says its
+ *   queue is empty, else at the poll after (a poll's `empty` may describe a receive that came
+ *   before the request was filed, so only the next one proves the drain).
  * - A backlog that lies low makes a count release early. The packets that then reach the old
  *   owner are not dropped: they are parked like any packet of a bucket it does not own, the
  *   bucket is asked back, and they are counted as `late`.
@@ -36,7 +38,11 @@
  *   any newer packet of that bucket (rsspp_owner_poll calls `replay`; enter parks newer ones
  *   until the replay is done).
  * - When a bucket moves more than once before it settles (A -> B -> C), it is handed over in
- *   stamp order of the requests: A to B, then B to C.
+ *   stamp order of the requests (filing order where one has no stamp): A to B, then B to C.
+ *   An owner never processes a packet stamped after a pending request's stamp before it has
+ *   handed the bucket to that requester (A -> B -> A), nor replays one.
+ * - A bucket holds a few requests at once. One that finds them all taken is filed later by the
+ *   requesting queue's own thread, at its polls, without its stamp.
  * - Parking is bounded: at most park_capacity packets per queue (enter returns RSSPP_FULL,
  *   counted in `overflows`; the application drops the packet), and park_timeout_ns per packet
  *   (the library hands the packet to `expire`, counted in `expired`). Neither happens while
@@ -117,14 +123,15 @@ RSSPP_OWNER_API void rsspp_owner_free(struct rsspp_owner *owner);
 /* ---- a queue's thread ---- */
 
 /* Before touching `bucket`'s state for `packet`. `stamp`: the packet's arrival order on a clock
- * shared by all queues (larger is later), or 0 when unknown. */
+ * shared by all queues (larger is later), or 0 when unknown. A bucket or queue out of range:
+ * RSSPP_FULL, and rsspp_owner_error() says why. */
 RSSPP_OWNER_API enum rsspp_verdict rsspp_owner_enter(struct rsspp_owner *owner, uint16_t queue,
                                                      uint32_t bucket, uint64_t stamp,
                                                      void *packet);
 /* Once per polling-loop iteration, after the burst was processed: `received` packets were
  * dequeued this iteration (parked or not), `empty` is non-zero when the receive poll found the
  * queue empty. Hands over buckets whose drain is complete, replays buckets acquired, expires
- * packets parked too long. */
+ * packets parked too long. A queue out of range: nothing, and rsspp_owner_error() says why. */
 RSSPP_OWNER_API void rsspp_owner_poll(struct rsspp_owner *owner, uint16_t queue,
                                       uint32_t received, int empty);
 
@@ -136,7 +143,7 @@ RSSPP_OWNER_API void rsspp_owner_poll(struct rsspp_owner *owner, uint16_t queue,
  * out of range. */
 RSSPP_OWNER_API int rsspp_owner_request(struct rsspp_owner *owner, uint32_t bucket,
                                         uint16_t queue, uint64_t stamp);
-/* The queue that owns `bucket` now. */
+/* The queue that owns `bucket` now; UINT16_MAX (and rsspp_owner_error()) when out of range. */
 RSSPP_OWNER_API uint16_t rsspp_owner_of(const struct rsspp_owner *owner, uint32_t bucket);
 RSSPP_OWNER_API uint32_t rsspp_owner_buckets(const struct rsspp_owner *owner);
 RSSPP_OWNER_API uint16_t rsspp_owner_queues(const struct rsspp_owner *owner);
