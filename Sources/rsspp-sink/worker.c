@@ -242,10 +242,19 @@ int follow_table(struct sink *sink, uint64_t stamp) {
         return 1;
     const uint16_t *table = rsspp_block_table(block);
     uint32_t size = block->table_size;
-    for (uint32_t bucket = 0; bucket < size; bucket++)
-        if (__atomic_load_n(&table[bucket], __ATOMIC_RELAXED) != sink->table_followed[bucket]
-            && rsspp_owner_of(sink->owner, bucket) != sink->table_followed[bucket])
-            return 0;
+    int ready = 1;
+    for (uint32_t bucket = 0; bucket < size; bucket++) {
+        uint16_t followed = sink->table_followed[bucket];
+        if (__atomic_load_n(&table[bucket], __ATOMIC_RELAXED) == followed
+            || rsspp_owner_of(sink->owner, bucket) == followed)
+            continue;
+        /* Asked again: the bucket may be elsewhere for another reason (the control socket
+         * moved it), and with no packet dispatched nothing else would bring it back. */
+        rsspp_owner_request(sink->owner, bucket, followed, stamp);
+        ready = 0;
+    }
+    if (!ready)
+        return 0;
     sink->table_generation = generation;
     for (uint32_t bucket = 0; bucket < size; bucket++) {
         uint16_t queue = __atomic_load_n(&table[bucket], __ATOMIC_RELAXED);
