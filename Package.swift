@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "rss-plan", targets: ["rss-plan"]),
         .executable(name: "rss-apply", targets: ["rss-apply"]),
         .executable(name: "rss-report", targets: ["rss-report"]),
+        .executable(name: "rss-migrate", targets: ["rss-migrate"]),
         .executable(name: "rsspp-sink", targets: ["rsspp-sink"]),
         // The DPDK application library for Swift applications (C ones use rsspp-dpdk.pc).
         .library(name: "RssppDPDK", targets: ["RssppDPDK"]),
@@ -92,6 +93,9 @@ let package = Package(
         .executableTarget(name: "rsspp-dpdk-bench", dependencies: ["RssppDPDK"], cSettings: dpdkCFlags,
                           linkerSettings: dpdkLibraries),
 
+        // Telling the owners of flow state each written plan's moves (rss-migrate, man/rss-migrate.1).
+        .target(name: "Migration", dependencies: ["RSSRecords", "ToolSupport"]),
+
         // Summaries of runs of load records (rss-report, the demo).
         .target(name: "Reporting", dependencies: ["RSSRecords", "Statistics", "ToolSupport"]),
 
@@ -103,6 +107,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-apply", dependencies: [
             "TableTargets", "DPDKPort", "ToolSupport", "RSSRecords",
+            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "rss-migrate", dependencies: [
+            "Migration", "RSSRecords", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The XDP counter's benchmark (scripts/bench-xdp).
         .executableTarget(name: "xdp-bench", dependencies: [
@@ -120,13 +127,16 @@ let package = Package(
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "RSSRecords"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Planning", "RSSRecords"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+        // rss-migrate's side of the wire protocol, against owners written in the tests.
+        .testTarget(name: "MigrationTests", dependencies: ["Migration", "RSSRecords", "TestSupport"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
         .testTarget(name: "NICSimTests", dependencies: ["NICSim", "RSSHash", "RSSRecords", "TestSupport"]),
         .testTarget(name: "TableTargetsTests", dependencies: ["TableTargets", "NICSim", "RSSRecords", "TestSupport"]),
         .testTarget(name: "LoadSourcesTests", dependencies: ["LoadSources", "NICSim", "RSSHash", "RSSRecords", "TestSupport"]),
         // Runs the built tools end to end, alone and in pipelines.
         .testTarget(name: "PipelineTests", dependencies: [
-            "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply", "rss-report", "rsspp-sink"]),
+            "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply", "rss-report", "rss-migrate",
+            "rsspp-sink"]),
         // The owner library's rules one by one (C API) and its handover under concurrent load.
         .testTarget(name: "OwnerTests", dependencies: ["RssppOwner", "BucketOwnership", "NICSim", "TestSupport"]),
         .testTarget(name: "EthtoolTests", dependencies: ["Ethtool", "TableTargets", "TestSupport"]),
@@ -147,7 +157,7 @@ let package = Package(
         // The DPDK library's hash and block, and the DPDK path end to end (root, hugepages).
         .testTarget(name: "DPDKTests", dependencies: [
             "RssppDPDK", "CDPDKSecondary", "DPDKPort", "NICSim", "RSSHash", "RSSRecords", "TestSupport",
-            "rsspp-sink", "rss-count", "rss-plan", "rss-apply"],
+            "rsspp-sink", "rss-count", "rss-plan", "rss-apply", "rss-migrate"],
             // Built by the tests with cc: an outside view of a PMD's RETA (Support/PMDTable.swift).
             exclude: ["Support/reta-query.c"]),
     ]

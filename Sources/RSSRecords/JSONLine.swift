@@ -27,6 +27,7 @@ public struct JSONLine {
     public mutating func field(_ name: StaticString, _ value: Int) { key(name); appendInteger(value) }
     public mutating func field(_ name: StaticString, _ value: Double) { key(name); appendDouble(value) }
     public mutating func field(_ name: StaticString, _ value: String) { key(name); appendString(value) }
+    public mutating func field(_ name: StaticString, _ value: Bool) { key(name); bytes += Array((value ? "true" : "false").utf8) }
     public mutating func field(_ name: StaticString, _ values: [Int]) {
         key(name)
         appendArray(values) { line, value in line.appendInteger(value) }

@@ -68,11 +68,7 @@ public struct PlanRecord: Sendable, Equatable {
         line.optionalField("source", source)
         line.field("queues", queues)
         line.field("reta", reta)
-        line.field("moves", objects: moves) { object, move in
-            object.field("bucket", move.bucket)
-            object.field("from", move.from)
-            object.field("to", move.to)
-        }
+        line.field("moves", moves: moves)
         line.field("active", active)
         line.field("load_before", loadBefore)
         line.field("load_after", loadAfter)
@@ -124,6 +120,11 @@ public struct PlanRecord: Sendable, Equatable {
                                   "entry for bucket \(move.bucket) does not match \"reta\"")
             }
         }
+        // In bucket order and once each, so that the moves are exactly the change from one table.
+        for (earlier, later) in zip(moveList, moveList.dropFirst()) where later.bucket <= earlier.bucket {
+            throw RecordError(line: lineNumber, field: "moves", later.bucket == earlier.bucket
+                              ? "name bucket \(later.bucket) more than once" : "are not in bucket order")
+        }
         let activeQueues = active ?? Array(0..<queueCount)
         if let bad = activeQueues.first(where: { $0 < 0 || $0 >= queueCount }) {
             throw RecordError(line: lineNumber, field: "active", "names queue \(bad); queues are 0...\(queueCount - 1)")
@@ -157,16 +158,53 @@ private func decodeMoves(_ scanner: inout JSONScanner) throws -> [Move] {
     return moves
 }
 
+extension JSONLine {
+    /// Moves as every record and message writes them: `[{"bucket":B,"from":F,"to":T},...]`.
+    public mutating func field(_ name: StaticString, moves: [Move]) {
+        field(name, objects: moves) { object, move in
+            object.field("bucket", move.bucket)
+            object.field("from", move.from)
+            object.field("to", move.to)
+        }
+    }
+}
+
 extension PlanRecord {
     /// `line` (a plan record's text) with `"applied":time` added, every other member kept as it
     /// was, including members this version does not know.
     public static func markingApplied(_ line: some Collection<UInt8>, at time: Double) -> [UInt8] {
-        var text = Array(line)
-        while let last = text.last, last == 0x0a || last == 0x0d || last == 0x20 || last == 0x09 { text.removeLast() }
-        precondition(text.last == UInt8(ascii: "}"), "markingApplied needs a validated record")
-        text.removeLast()
         var member = JSONLine(capacity: 32)
         member.field("applied", time)
+        return appending(member, to: line)
+    }
+
+    /// `line` (a plan record's text) with its `moves` replaced by `moves` and `"rebased":true`
+    /// added, every other member kept as it was: what `rss-apply --stale-plan rebase` passes on
+    /// for a plan made from a table the device no longer has.
+    public static func rebasing(_ line: some Collection<UInt8>, moves: [Move]) throws(RecordError) -> [UInt8] {
+        let text = Array(line)
+        var span: Range<Int>?
+        try decodeObject(text, lineNumber: 0) { scanner, key in
+            let start = scanner.offset
+            try scanner.skipValue()
+            // The last "moves" is the one readers take.
+            if key == "moves" { span = start..<scanner.offset }
+        }
+        guard let span else { throw RecordError(line: 0, field: "moves", "is missing") }
+        var replaced = JSONLine(capacity: 32 + moves.count * 32)
+        replaced.field("moves", moves: moves)
+        let value = replaced.finish().dropFirst(#"{"moves":"#.utf8.count).dropLast(2)
+        var member = JSONLine(capacity: 24)
+        member.field("rebased", true)
+        return appending(member, to: text[..<span.lowerBound] + value + text[span.upperBound...])
+    }
+
+    /// `line` with the members of `member` (a one-member JSONLine) added at its end.
+    private static func appending(_ member: consuming JSONLine, to line: some Collection<UInt8>) -> [UInt8] {
+        var text = Array(line)
+        while let last = text.last, last == 0x0a || last == 0x0d || last == 0x20 || last == 0x09 { text.removeLast() }
+        precondition(text.last == UInt8(ascii: "}"), "a member can only be added to a validated record")
+        text.removeLast()
         text += Array(",".utf8) + member.finish().dropFirst()
         return text
     }

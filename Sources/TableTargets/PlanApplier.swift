@@ -1,34 +1,48 @@
 import RSSRecords
 import ToolSupport
 
+/// What `rss-apply` does with a plan made from a table the device no longer has (its moves are
+/// not the change from the device's table): the counter ran ahead, or another writer changed it.
+public enum StalePlanPolicy: String, CaseIterable, Sendable {
+    /// Leave the device's table as it is and pass the plan on without `applied`.
+    case refuse
+    /// Write the plan's table and pass on, as its `moves`, the entries that changed.
+    case rebase
+}
+
 /// What `rss-apply` does with each plan line: validate it against its target, write the table,
 /// re-emit the line with `applied` added. A plan that breaks the contract or does not fit its
-/// target is a `RecordError` (nothing written); a target that cannot be read or written is a
-/// `TargetError`, which ends the run with the old table in place; a target another process
-/// writes is a `ToolFailure` (status 75), found when the target is first named.
+/// target is a `RecordError` (nothing written); a stale plan is refused or rebased, as chosen;
+/// a target that cannot be read or written is a `TargetError`, which ends the run with the old
+/// table in place; a target another process writes is a `ToolFailure` (status 75), found when
+/// the target is first named. Every record passed on with `applied` has as its `moves` exactly
+/// the entries that changed on the device.
 public struct PlanApplier {
     /// Where every table goes; nil to use each plan's `device`.
     private let fixedTarget: (any TableTarget)?
     private let dryRun: Bool
+    private let stalePlan: StalePlanPolicy
     private let options: TargetOptions
     /// With `--restore-on-exit`: every target goes through it.
     private let restorer: TableRestorer?
     private let clock: () -> Double
+    /// Where a refused stale plan is reported (stderr).
+    private let report: (String) -> Void
     private var targets: [String: any TableTarget] = [:]
     /// The locks that make this process the only writer of its targets.
     private var claims: [FileLock] = []
     /// Per device, the `time` of the last plan written by this process.
     private var lastPlanTime: [String: Double] = [:]
-    /// Per device, the table this process's last write replaced: plans made from it are late,
-    /// not wrong. Records come in order, so a plan can only be one write behind.
-    private var replaced: [String: [Int]] = [:]
 
-    public init(target: String? = nil, dryRun: Bool = false, options: TargetOptions = TargetOptions(),
-                restorer: TableRestorer? = nil, clock: @escaping () -> Double = unixTime) throws {
+    public init(target: String? = nil, dryRun: Bool = false, stalePlan: StalePlanPolicy = .refuse,
+                options: TargetOptions = TargetOptions(), restorer: TableRestorer? = nil,
+                clock: @escaping () -> Double = unixTime, report: @escaping (String) -> Void = diagnose) throws {
         self.dryRun = dryRun
+        self.stalePlan = stalePlan
         self.options = options
         self.restorer = restorer
         self.clock = clock
+        self.report = report
         fixedTarget = try target.map { device throws(TargetError) in
             try PlanApplier.makeTarget(device, options: options, restorer: restorer)
         }
@@ -41,21 +55,24 @@ public struct PlanApplier {
         if plan.isNoOp { return Array(line) + [0x0a] }
         let target = try self.target(for: plan, line: number)
         // A signal waits until the table is written and checked, or refused.
-        let written = try Termination.deferring { () throws -> Bool in
+        return try Termination.deferring { () throws -> [UInt8] in
             let table = try target.read()
             try check(plan, line: number, against: table, of: target)
-            if let problem = movesProblem(plan.moves, from: table.reta, to: plan.reta, on: target.device) {
-                // Made from the table the last write replaced: the pipeline ran one plan behind.
-                if replaced[target.device] == plan.tableMadeFrom { return false }
-                throw RecordError(line: number, field: "moves", problem + "; table not written")
+            var record = Array(line) + [0x0a]
+            if let stale = staleness(of: plan, against: table.reta, on: target.device) {
+                if stalePlan == .refuse {
+                    report("line \(number): \(stale); table not written (--stale-plan refuse)")
+                    return record
+                }
+                let moves = Move.between(table.reta, plan.reta)
+                record = try PlanRecord.rebasing(line, moves: moves)
+                if moves.isEmpty { return record }
             }
-            if dryRun { return false }
+            if dryRun { return record }
             try target.write(plan.reta, planTime: plan.time)
-            replaced[target.device] = table.reta
             if let time = plan.time { lastPlanTime[target.device] = time }
-            return true
+            return PlanRecord.markingApplied(record, at: clock())
         }
-        return written ? PlanRecord.markingApplied(line, at: clock()) : Array(line) + [0x0a]
     }
 
     /// Refuses a plan that does not fit `table` or is older than the last one written.
@@ -112,21 +129,13 @@ public struct PlanApplier {
     }
 }
 
-/// Why `moves` are not exactly the entries where `new` differs from `old`, in bucket order (as
-/// rsspp-records(5) defines them), or nil when they are. The parser checked each move's `to`.
-func movesProblem(_ moves: [Move], from old: [Int], to new: [Int], on device: String) -> String? {
-    let changes = Move.between(old, new)
-    if moves == changes { return nil }
-    if let stale = moves.first(where: { old[$0.bucket] != $0.from }) {
-        return "say bucket \(stale.bucket) leaves queue \(stale.from); \(device) has it on queue "
-            + "\(old[stale.bucket]) (the plan was made from another table)"
-    }
-    let listed = Set(moves.map(\.bucket))
-    if let left = changes.first(where: { !listed.contains($0.bucket) }) {
-        return "leave out bucket \(left.bucket), which the plan changes from \(left.from) to \(left.to) on \(device)"
-    }
-    if listed.count < moves.count { return "name a bucket more than once" }
-    return "are not in bucket order"
+/// Why `plan` is stale on `device`, whose table is `reta`: the first bucket the plan was made with
+/// on another queue; nil when its moves are exactly the change from `reta` (the parser saw to it
+/// that they are the change from the table the plan was made from).
+func staleness(of plan: PlanRecord, against reta: [Int], on device: String) -> String? {
+    let madeFrom = plan.tableMadeFrom
+    guard let bucket = madeFrom.indices.first(where: { madeFrom[$0] != reta[$0] }) else { return nil }
+    return "stale plan: made with bucket \(bucket) on queue \(madeFrom[bucket]); \(device) has it on queue \(reta[bucket])"
 }
 
 extension PlanRecord {

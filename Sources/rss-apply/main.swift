@@ -6,6 +6,8 @@ import ToolSupport
 
 RSSApply.main()
 
+extension StalePlanPolicy: ExpressibleByArgument {}
+
 struct RSSApply: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rss-apply",
@@ -24,6 +26,9 @@ struct RSSApply: ParsableCommand {
     @Flag(help: "Validate each plan against its target and re-emit it, without writing.")
     var dryRun = false
 
+    @Option(help: "A plan made from a table the device no longer has: refuse (leave the table, pass the plan on without \"applied\") or rebase (write it, pass on the moves made).")
+    var stalePlan = StalePlanPolicy.refuse
+
     @Flag(help: "Report a bad plan on stderr and go on with the next one (default: exit 65).")
     var skipInvalid = false
 
@@ -39,7 +44,8 @@ struct RSSApply: ParsableCommand {
         if let restorer { restorer.restoreOnExit() } else { Termination.install() }
         var applier: PlanApplier
         do {
-            applier = try PlanApplier(target: target, dryRun: dryRun, options: TargetOptions(context: context, extraKinds: [DPDKKinds.target]),
+            applier = try PlanApplier(target: target, dryRun: dryRun, stalePlan: stalePlan,
+                                      options: TargetOptions(context: context, extraKinds: [DPDKKinds.target]),
                                       restorer: restorer)
         } catch let failure as ToolFailure {
             diagnose(failure.description)

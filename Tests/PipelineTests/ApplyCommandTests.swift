@@ -186,33 +186,85 @@ import TestSupport
     }
 
     @Test(arguments: [
-        // Bucket 4 changes from 0 to 2 but is not among the moves.
+        // Made from a table with bucket 4 on queue 2.
         (#""reta":[3,1,2,3,2,1,2,3],"moves":[{"bucket":0,"from":0,"to":3}]"#,
-         #"line 1: "moves" leave out bucket 4, which the plan changes from 0 to 2 on file:"#),
-        // Made from another table: bucket 1 is on queue 1, not 0.
+         #"line 1: stale plan: made with bucket 4 on queue 2; file:nic.json has it on queue 0; table not written (--stale-plan refuse)"#),
+        // Made from a table with bucket 1 on queue 0.
         (#""reta":[3,3,2,3,0,1,2,3],"moves":[{"bucket":0,"from":0,"to":3},{"bucket":1,"from":0,"to":3}]"#,
-         #"line 1: "moves" say bucket 1 leaves queue 0; file:"#),
-        (#""reta":[3,3,2,3,0,1,2,3],"moves":[{"bucket":1,"from":1,"to":3},{"bucket":0,"from":0,"to":3}]"#,
-         #"line 1: "moves" are not in bucket order"#),
+         #"line 1: stale plan: made with bucket 1 on queue 0; file:nic.json has it on queue 1; table not written (--stale-plan refuse)"#),
     ])
-    func aPlanWhoseMovesAreNotTheChangeIsRefusedUnwritten(members: String, message: String) throws {
-        let line = #"{"type":"plan","v":1,"queues":4,"# + members + "}\n"
-        let result = try apply([line], arguments: "file:nic.json")
+    func aStalePlanIsRefusedUnwrittenAndPassedOnWithoutApplied(members: String, message: String) throws {
+        let line = #"{"type":"plan","v":1,"queues":4,"# + members + "}"
+        let result = try apply([line + "\n"], arguments: "file:nic.json")
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout == line + "\n", "\(result)")
+        #expect(result.stderr == "rss-apply: " + message + "\n", "\(result)")
+        #expect(try nic.file.load() == nic.initial)
+    }
+
+    @Test func movesOutOfBucketOrderBreakTheContract() throws {
+        let line = #"{"type":"plan","v":1,"queues":4,"reta":[3,3,2,3,0,1,2,3],"#
+            + #""moves":[{"bucket":1,"from":1,"to":3},{"bucket":0,"from":0,"to":3}]}"#
+        let result = try apply([line + "\n"], arguments: "file:nic.json")
         #expect(result.status == 65, "\(result)")
-        #expect(result.stderr.hasPrefix("rss-apply: " + message), "\(result)")
+        #expect(result.stderr == "rss-apply: line 1: \"moves\" are not in bucket order\n", "\(result)")
         #expect(try nic.file.load() == nic.initial)
     }
 
     /// Two plans made from the same table, as when the counter runs ahead of rss-apply: the
-    /// first is written, the second, made from the table that write replaced, passes unwritten.
-    @Test func aPlanMadeFromTheTableTheLastWriteReplacedPassesUnwritten() throws {
+    /// first is written, the second, made from the table that write replaced, is stale.
+    @Test func aPlanMadeFromTheTableTheLastWriteReplacedIsRefused() throws {
         let late = #"{"type":"plan","v":1,"queues":4,"reta":[0,2,2,3,0,1,2,3],"moves":[{"bucket":1,"from":1,"to":2}]}"#
         let result = try apply([Self.toSkewed + "\n", late + "\n"], arguments: "file:nic.json")
         #expect(result.status == 0, "\(result)")
-        #expect(result.stderr.isEmpty, "\(result)")
+        #expect(result.stderr == "rss-apply: line 2: stale plan: made with bucket 0 on queue 0; file:nic.json has it on "
+                + "queue 3; table not written (--stale-plan refuse)\n", "\(result)")
         #expect(result.stdoutLines.count == 2 && result.stdoutLines[0].contains(#""applied":"#), "\(result)")
         #expect(result.stdoutLines.last == late, "\(result)")
         #expect(try nic.file.load() == NICState(queues: 4, reta: [3, 1, 2, 3, 0, 1, 2, 3], generation: 1))
+    }
+
+    /// rss-apply reads two plans from a pipe; between them, the state file is changed behind its
+    /// back (bucket 6 moved from queue 2 to queue 1). The second plan, made from the table the
+    /// first wrote, moves bucket 1 from queue 1 to queue 3.
+    func applyWithAChangeBehindItsBack(_ arguments: String) throws -> ShellResult {
+        let second = #"{"type":"plan","v":1,"queues":4,"reta":[3,3,2,3,0,1,2,3],"moves":[{"bucket":1,"from":1,"to":3}]}"#
+        return try shell("""
+            mkfifo plans
+            rss-apply file:nic.json \(arguments) <plans >applied 2>errors &
+            pid=$!
+            exec 3<>plans
+            echo '\(Self.toSkewed)' >&3
+            while [ ! -s applied ] && kill -0 $pid 2>/dev/null; do sleep 0.01; done
+            sed -i 's/"reta":\\[3,1,2,3,0,1,2,3\\]/"reta":[3,1,2,3,0,1,1,3]/' nic.json
+            echo '\(second)' >&3
+            exec 3>&-
+            wait $pid
+            echo "status $?" >>applied
+            cat applied
+            cat errors >&2
+            """, in: nic.directory)
+    }
+
+    @Test func aStalePlanIsRefusedByDefault() throws {
+        let result = try applyWithAChangeBehindItsBack("")
+        #expect(result.stdoutLines.count == 3 && result.stdoutLines.last == "status 0", "\(result)")
+        #expect(!result.stdoutLines[1].contains("applied"), "\(result)")
+        #expect(result.stderr == "rss-apply: line 2: stale plan: made with bucket 6 on queue 2; file:nic.json has it on "
+                + "queue 1; table not written (--stale-plan refuse)\n", "\(result)")
+        #expect(try nic.file.load().reta == [3, 1, 2, 3, 0, 1, 1, 3])
+    }
+
+    @Test func aRebasedPlanCarriesTheMovesTheDeviceMade() throws {
+        let result = try applyWithAChangeBehindItsBack("--stale-plan rebase")
+        #expect(result.stdoutLines.count == 3 && result.stdoutLines.last == "status 0", "\(result)")
+        #expect(result.stderr.isEmpty, "\(result)")
+        let rebased = try PlanRecord(jsonLine: Array(result.stdoutLines[1].utf8), lineNumber: 2)
+        // From [3,1,2,3,0,1,1,3], found on the device, to [3,3,2,3,0,1,2,3].
+        #expect(rebased.moves == [Move(bucket: 1, from: 1, to: 3), Move(bucket: 6, from: 1, to: 2)], "\(result)")
+        #expect(rebased.applied != nil)
+        #expect(result.stdoutLines[1].contains(#""rebased":true"#), "\(result)")
+        #expect(try nic.file.load().reta == [3, 3, 2, 3, 0, 1, 2, 3])
     }
 
     @Test func aPlanOlderThanTheLastAppliedOneIsRefused() throws {

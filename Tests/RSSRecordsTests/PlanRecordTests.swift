@@ -24,6 +24,13 @@ import Testing
         #expect(try PlanRecord(jsonLine: marked, lineNumber: 1).applied == 1764318000.25)
     }
 
+    @Test func rebasingReplacesTheMovesAndKeepsEveryOtherMember() throws {
+        let original = Array(#"{"type":"plan","v":1,"queues":2,"reta":[1,1,0],"moves" : [ {"bucket":0,"from":0,"to":1} ],"x":{"moves":1}}"#.utf8)
+        let rebased = try PlanRecord.rebasing(original, moves: [Move(bucket: 0, from: 0, to: 1), Move(bucket: 2, from: 1, to: 0)])
+        #expect(String(decoding: rebased, as: UTF8.self) == #"{"type":"plan","v":1,"queues":2,"reta":[1,1,0],"moves" :"#
+                + #"[{"bucket":0,"from":0,"to":1},{"bucket":2,"from":1,"to":0}],"x":{"moves":1},"rebased":true}"# + "\n")
+    }
+
     @Test(arguments: [
         ("\"queues\":2,\"reta\":[0,1]", "moves", "is missing"),
         ("\"queues\":2,\"reta\":[0,2],\"moves\":[]", "reta", "entry 1 is 2"),
@@ -31,6 +38,10 @@ import Testing
         ("\"queues\":2,\"reta\":[0,1],\"moves\":[{\"bucket\":5,\"from\":0,\"to\":1}]", "moves", "does not match"),
         ("\"queues\":2,\"reta\":[0,1],\"moves\":[{\"bucket\":1}]", "moves", "needs"),
         ("\"queues\":2,\"reta\":[0,1],\"moves\":[],\"active\":[0,3]", "active", "names queue 3"),
+        ("\"queues\":2,\"reta\":[1,0],\"moves\":[{\"bucket\":1,\"from\":1,\"to\":0},{\"bucket\":0,\"from\":0,\"to\":1}]", "moves",
+         "are not in bucket order"),
+        ("\"queues\":2,\"reta\":[1,0],\"moves\":[{\"bucket\":0,\"from\":0,\"to\":1},{\"bucket\":0,\"from\":0,\"to\":1}]", "moves",
+         "name bucket 0 more than once"),
     ])
     func rejectsNamingTheField(members: String, field: String, message: String) throws {
         let text = Array("{\"type\":\"plan\",\"v\":1,\(members)}".utf8)

@@ -24,8 +24,9 @@ import TestSupport
         return line
     }
 
-    func applier(target: String? = nil, dryRun: Bool = false) throws -> PlanApplier {
-        try PlanApplier(target: target, dryRun: dryRun, clock: { 1764318000.5 })
+    func applier(target: String? = nil, dryRun: Bool = false, stalePlan: StalePlanPolicy = .refuse,
+                 report: @escaping (String) -> Void = { Issue.record("unexpected report: \($0)") }) throws -> PlanApplier {
+        try PlanApplier(target: target, dryRun: dryRun, stalePlan: stalePlan, clock: { 1764318000.5 }, report: report)
     }
 
     @Test func writesTheTableAndAddsApplied() throws {
@@ -118,5 +119,58 @@ import TestSupport
         let error = try #require(throws: TargetError.self) { try applier.apply(plan(), number: 1) }
         #expect(error.description.hasPrefix("\(path): cannot create a temporary file"), "\(error)")
         #expect(try NICStateFile(path: path).load() == nic.initial)
+    }
+
+    // The state file changed behind the applier's back: bucket 6 went from queue 2 to queue 1.
+    // A plan made from the table before that change moves bucket 1 from queue 1 to queue 3.
+    static let behindTheBack = [0, 1, 2, 3, 0, 1, 1, 3]
+    var staleLine: ArraySlice<UInt8> {
+        Array((#"{"type":"plan","v":1,"device":"\#(nic.file.device)","queues":4,"reta":[0,3,2,3,0,1,2,3],"#
+            + #""moves":[{"bucket":1,"from":1,"to":3}],"x-note":"kept"}"#).utf8)[...]
+    }
+
+    func changeBehindTheBack() throws {
+        try nic.file.write(NICState(queues: 4, reta: Self.behindTheBack, generation: 7))
+    }
+
+    @Test func aStalePlanIsRefusedByDefaultNamingTheBucket() throws {
+        var reports: [String] = []
+        var applier = try PlanApplier(clock: { 1764318000.5 }, report: { reports.append($0) })
+        _ = try applier.apply(plan(), number: 1)
+        try changeBehindTheBack()
+        #expect(try applier.apply(staleLine, number: 2) == Array(staleLine) + [0x0a])
+        #expect(reports == ["line 2: stale plan: made with bucket 6 on queue 2; \(nic.file.device) has it on queue 1; "
+                            + "table not written (--stale-plan refuse)"])
+        #expect(try nic.file.load() == NICState(queues: 4, reta: Self.behindTheBack, generation: 7))
+    }
+
+    @Test func aRebasedPlanIsWrittenWithTheMovesTheDeviceMade() throws {
+        var applier = try applier(stalePlan: .rebase)
+        _ = try applier.apply(plan(), number: 1)
+        try changeBehindTheBack()
+        let output = String(decoding: try applier.apply(staleLine, number: 2), as: UTF8.self)
+        // From [0,1,2,3,0,1,1,3] to [0,3,2,3,0,1,2,3]: bucket 1 (1 to 3) and bucket 6 (1 back to 2).
+        #expect(output.contains(#""moves":[{"bucket":1,"from":1,"to":3},{"bucket":6,"from":1,"to":2}]"#), "\(output)")
+        #expect(output.hasSuffix(#","x-note":"kept","rebased":true,"applied":1764318000.5}"# + "\n"), "\(output)")
+        #expect(output.ranges(of: #""moves""#).count == 1, "\(output)")
+        #expect(try nic.file.load() == NICState(queues: 4, reta: [0, 3, 2, 3, 0, 1, 2, 3], generation: 8))
+    }
+
+    @Test func aRebasedPlanTheDeviceAlreadyHasIsNotWritten() throws {
+        try nic.file.write(NICState(queues: 4, reta: [0, 3, 2, 3, 0, 1, 2, 3], generation: 3))
+        var applier = try applier(stalePlan: .rebase)
+        let output = String(decoding: try applier.apply(staleLine, number: 1), as: UTF8.self)
+        #expect(output.contains(#""moves":[],"#), "\(output)")
+        #expect(output.hasSuffix(#","rebased":true}"# + "\n"), "\(output)")
+        #expect(try nic.file.load().generation == 3)
+    }
+
+    @Test func aDryRunRebasesWithoutWriting() throws {
+        try changeBehindTheBack()
+        var applier = try applier(dryRun: true, stalePlan: .rebase)
+        let output = String(decoding: try applier.apply(staleLine, number: 1), as: UTF8.self)
+        #expect(output.contains(#""moves":[{"bucket":1,"from":1,"to":3},{"bucket":6,"from":1,"to":2}]"#), "\(output)")
+        #expect(!output.contains("applied"), "\(output)")
+        #expect(try nic.file.load().generation == 7)
     }
 }
