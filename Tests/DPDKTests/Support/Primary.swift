@@ -165,3 +165,14 @@ struct SinkLine {
 
     func string(_ key: String) -> String? { strings[key] }
 }
+
+/// TSC cycles of work per packet (rsspp-sink's --work-cycles) that load a queue receiving
+/// `packetsPerSecond` to about `load`, from the TSC frequency the kernel measured.
+func workCycles(load: Double, packetsPerSecond: Double) throws -> Int {
+    let cpuinfo = String(decoding: try readFile("/proc/cpuinfo"), as: UTF8.self)
+    guard let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("cpu MHz") }),
+          let megahertz = Double(String(line.split(separator: ":").last!).trimmingWhitespace()) else {
+        throw TestFailure("/proc/cpuinfo has no \"cpu MHz\" line")
+    }
+    return Int(load / packetsPerSecond * megahertz * 1e6)
+}
