@@ -331,8 +331,8 @@ int main(int argc, char **argv) {
     if (status == 0) {
         run(sink);
         report_exit(sink);
-        rte_eth_dev_stop(sink->options.port);
     }
+    rte_eth_dev_stop(sink->options.port);
     if (sink->server != NULL)
         rsspp_owner_server_close(sink->server);
     if (sink->owner != NULL)

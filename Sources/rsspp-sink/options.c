@@ -126,7 +126,7 @@ static int generated_flows(const char *text, struct sink_options *options) {
     }
     memcpy(flows, text, length);
     flows[length] = '\0';
-    if (number("generate-flows", flows, 1, 1 << 24, &value) != 0)
+    if (number("generate-flows", flows, 1, 1 << 16, &value) != 0)
         return -1;
     options->generated_flows = (uint32_t)value;
     return colon == NULL ? 0 : number("generate-flows skew", colon + 1, 0, 10, &options->skew);
