@@ -192,8 +192,11 @@ static int setup_owner(struct sink *sink) {
  * packet the old table steered carries a stamp at most last_stamp: answering last_stamp is
  * never early. It may be late by the packets dispatched since the write, which only makes the
  * old owner wait for one more packet or its ring seen empty, never releases too soon; the wall
- * clock `applied` is not used because packets carry no wall time. Hardware RSS: packets carry
- * no stamp; 0 lets the owner drain by the rx queue's count or its queue seen empty. */
+ * clock `applied` is not used because packets carry no wall time. In software RSS the
+ * dispatcher has asked for the table's moves already (follow_table): the socket's requests
+ * find them pending or done, and its answers tell rss-migrate when they are. Hardware RSS:
+ * packets carry no stamp; 0 lets the owner drain by the rx queue's count or its queue seen
+ * empty. */
 static uint64_t switch_stamp(void *context, double applied) {
     RTE_SET_USED(applied);
     const struct sink *sink = context;
