@@ -2,16 +2,20 @@
  * Per-bucket ownership (rsspp_owner.h has the protocol).
  *
  * Shared state, per bucket, one cache line: the owner queue (written only by the owner's
- * thread) and a few request slots filed by requesters with CAS. `pending` counts the slots in
- * use plus an unfinished handover, so the fast path is "owner is me and nothing pending".
+ * thread) and `pending`, the requests filed plus an unfinished handover, so that the fast path
+ * is "owner is me and nothing pending". A requester pushes its request (a node) onto the
+ * bucket's inbox with CAS; the owner moves the inbox into the bucket's list sorted by stamp,
+ * which only the owner touches and which passes to the next owner with the bucket, as the flow
+ * state does. Every request is kept, however often a bucket moves before it settles (A -> B ->
+ * C -> B needs both of B's stamps: a fixed slot per queue would merge them and lose an order).
  * A requester tells the owner by setting the bucket's bit in the owner's `notes` set; a
  * releaser tells the new owner the same way. Everything else (parked packets, drains in
- * progress, requests still to file) is the queue thread's own and needs no atomics.
+ * progress) is the queue thread's own and needs no atomics.
  *
- * Memory order: a releaser's writes to the bucket's flow state happen before its store of the
- * new owner (seq_cst), which the new owner loads with acquire. Requesters publish a slot and
- * then load the owner, and releasers store the owner and then the new owner reads the slots,
- * all seq_cst: whichever queue owns the bucket after a request is published sees it.
+ * Memory order: a releaser's writes to the bucket's flow state and request list happen before
+ * its store of the new owner (seq_cst), which the new owner loads with acquire. Requesters push
+ * and then load the owner, and releasers store the owner and then the new owner takes the
+ * inbox, all seq_cst: whichever queue owns the bucket after a request is pushed sees it.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
@@ -25,32 +29,26 @@
 #include "internal.h"
 
 #define NONE UINT32_MAX
-#define SLOTS 3
 #define DEFAULT_PARK_CAPACITY 4096
 #define DEFAULT_PARK_TIMEOUT_NS 100000000ull
 
-enum { SLOT_FREE, SLOT_FILLING, SLOT_READY };
-
-/* A request: `queue` asks for the bucket. Ordered by stamp, then by filing (ticket). */
-struct slot {
-    _Atomic uint16_t state;
-    _Atomic uint16_t queue;
-    _Atomic uint32_t ticket;
-    _Atomic uint64_t stamp;
+/* `queue` asks for a bucket. Ordered by stamp, then by filing (ticket). */
+struct request {
+    struct request *next;
+    uint64_t stamp;
+    uint64_t filed_ns;
+    uint32_t ticket;
+    uint16_t queue;
 };
 
 struct bucket {
     _Atomic uint16_t owner;
-    _Atomic uint32_t pending; /* slots not free, plus one while a handover is unfinished */
-    struct slot slots[SLOTS];
-} __attribute__((aligned(64)));
-
-/* Off the fast path's cache line: when each slot's request was filed, and when the request
- * behind the last handover was, for the new owner's handover latency. */
-struct bucket_times {
-    uint64_t filed_ns[SLOTS];
+    _Atomic uint32_t pending; /* requests filed, plus one while a handover is unfinished */
+    _Atomic(struct request *) inbox; /* filed, newest first: any thread pushes */
+    struct request *requests;        /* sorted, the next to serve first: the owner's */
+    /* When the request behind the last handover was filed, for the new owner's latency. */
     uint64_t handover_filed_ns;
-};
+} __attribute__((aligned(64)));
 
 /* A set of buckets that other threads add to and the queue's thread takes all of at once:
  * one bit per bucket, and a summary bit per word so that taking reads few words. */
@@ -64,11 +62,10 @@ struct bucket_set {
 enum {
     HELD_OWNED = 1,    /* acquired (or owned from the start) and not released since */
     HELD_WANTED = 2,   /* this queue asked for the bucket and has not got it yet */
-    HELD_UNFILED = 4,  /* in `unfiled`: the request could not be filed yet */
-    HELD_DRAINING = 8, /* owned, and draining for the first request (drain_*) */
-    HELD_LISTED = 16,  /* in `draining` */
-    HELD_LATE = 32,    /* released on a count: packets that still come are late */
-    HELD_MEASURED = 64 /* count_left holds the count rule's budget */
+    HELD_DRAINING = 4, /* owned, and draining for the first request (drain_*) */
+    HELD_LISTED = 8,   /* in `draining` */
+    HELD_LATE = 16,    /* released on a count: packets that still come are late */
+    HELD_MEASURED = 32 /* count_left holds the count rule's budget */
 };
 
 struct held {
@@ -78,7 +75,6 @@ struct held {
     int64_t count_left;            /* dequeues still needed by the count rule */
     uint64_t measured_poll;        /* the poll whose `received` count_left includes */
     uint64_t released_poll;        /* when released on a count */
-    uint64_t want_stamp;           /* the stamp of the request to file */
 };
 
 struct parked {
@@ -96,16 +92,14 @@ struct counters {
 
 struct queue {
     /* Written by other threads. */
-    _Atomic uint32_t attention;   /* non-zero: look at notes and asks */
+    _Atomic uint32_t attention;   /* non-zero: look at notes */
     struct bucket_set notes;      /* buckets with a request or a handover to look at */
-    struct bucket_set asks;       /* buckets asked for while their slots were full */
     struct counters counters;
     /* The queue's thread only. */
     struct held *held;
     struct parked *parked;
     uint32_t free_head, oldest, newest;
     uint32_t *draining, draining_count;
-    uint32_t *unfiled, unfiled_count;
     uint64_t max_stamp;           /* the latest stamp dequeued */
     uint64_t polls;               /* rsspp_owner_poll calls, from 1 */
     uint64_t last_empty_poll;     /* the last poll told the queue was empty */
@@ -114,7 +108,6 @@ struct queue {
 
 struct rsspp_owner {
     struct bucket *buckets;
-    struct bucket_times *times;
     struct queue *queues;
     uint32_t bucket_count;
     uint16_t queue_count;
@@ -126,15 +119,6 @@ struct rsspp_owner {
     void (*replay)(void *context, uint16_t queue, uint32_t bucket, void *packet);
     void (*expire)(void *context, uint16_t queue, uint32_t bucket, void *packet);
     void *context;
-};
-
-/* The first request by stamp, then ticket, excluding the owner's own. */
-struct request {
-    unsigned slot;
-    uint16_t queue;
-    uint32_t ticket;
-    uint64_t stamp;
-    uint64_t filed_ns;
 };
 
 /* What a poll tells about the queue, for drain rules 2 and 3. */
@@ -210,95 +194,81 @@ static void set_take(struct bucket_set *set, bucket_visitor visit, struct rsspp_
     }
 }
 
-static void tell(struct rsspp_owner *owner, struct bucket_set *set, uint16_t queue,
-                 uint32_t bucket) {
-    set_add(set, bucket);
-    atomic_store(&owner->queues[queue].attention, 1);
-}
-
 static void note(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket) {
-    tell(owner, &owner->queues[queue].notes, queue, bucket);
+    set_add(&owner->queues[queue].notes, bucket);
+    atomic_store(&owner->queues[queue].attention, 1);
 }
 
 /* ---- requests ---- */
 
-/* Files `queue`'s request for `bucket` in a free slot and tells the owner. False when every
- * slot is taken; true also when the queue already has a request there. */
+/* Files `queue`'s request for `bucket` and tells the owner. False when out of memory. */
 static bool file_request(struct rsspp_owner *owner, uint32_t bucket, uint16_t queue,
                          uint64_t stamp) {
+    struct request *r = malloc(sizeof *r);
+    if (!r)
+        return false;
+    *r = (struct request){.stamp = stamp, .filed_ns = now_ns(), .queue = queue,
+                          .ticket = atomic_fetch_add(&owner->tickets, 1)};
     struct bucket *b = &owner->buckets[bucket];
-    for (unsigned i = 0; i < SLOTS; i++)
-        if (atomic_load_explicit(&b->slots[i].state, memory_order_acquire) == SLOT_READY &&
-            atomic_load_explicit(&b->slots[i].queue, memory_order_relaxed) == queue)
-            return true;
     atomic_fetch_add(&b->pending, 1);
-    for (unsigned i = 0; i < SLOTS; i++) {
-        uint16_t expected = SLOT_FREE;
-        if (!atomic_compare_exchange_strong(&b->slots[i].state, &expected, SLOT_FILLING))
-            continue;
-        atomic_store_explicit(&b->slots[i].queue, queue, memory_order_relaxed);
-        atomic_store_explicit(&b->slots[i].stamp, stamp, memory_order_relaxed);
-        atomic_store_explicit(&b->slots[i].ticket, atomic_fetch_add(&owner->tickets, 1),
-                              memory_order_relaxed);
-        owner->times[bucket].filed_ns[i] = now_ns();
-        atomic_store(&b->slots[i].state, SLOT_READY);
-        note(owner, atomic_load(&b->owner), bucket);
-        return true;
-    }
-    atomic_fetch_sub(&b->pending, 1);
-    return false;
+    r->next = atomic_load(&b->inbox);
+    while (!atomic_compare_exchange_weak(&b->inbox, &r->next, r))
+        ;
+    note(owner, atomic_load(&b->owner), bucket);
+    return true;
 }
 
 /* Stamp order when both requests have a stamp, filing order otherwise. */
-static bool earlier(const struct request *a, uint64_t stamp, uint32_t ticket) {
-    if (a->stamp && stamp && a->stamp != stamp)
-        return a->stamp < stamp;
-    return (int32_t)(a->ticket - ticket) < 0;
+static bool earlier(const struct request *a, const struct request *b) {
+    if (a->stamp && b->stamp && a->stamp != b->stamp)
+        return a->stamp < b->stamp;
+    return (int32_t)(a->ticket - b->ticket) < 0;
 }
 
-/* Frees a slot whose request is done with; its pending unit goes too. */
-static void drop_slot(struct bucket *b, unsigned slot) {
-    atomic_store_explicit(&b->slots[slot].state, SLOT_FREE, memory_order_release);
-    atomic_fetch_sub(&b->pending, 1);
-}
-
-/* The owner's next request to serve. Requests by the owner itself are satisfied already and
- * are dropped. A slot still being filled is not a request yet: its requester tells us when
- * it is. */
-static bool first_request(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
-                          struct request *first) {
-    struct bucket *b = &owner->buckets[bucket];
-    for (;;) {
-        bool found = false;
-        for (unsigned i = 0; i < SLOTS; i++) {
-            struct slot *s = &b->slots[i];
-            if (atomic_load_explicit(&s->state, memory_order_acquire) != SLOT_READY)
-                continue;
-            uint64_t stamp = atomic_load_explicit(&s->stamp, memory_order_relaxed);
-            uint32_t ticket = atomic_load_explicit(&s->ticket, memory_order_relaxed);
-            if (found && !earlier(&(struct request){.stamp = stamp, .ticket = ticket},
-                                  first->stamp, first->ticket))
-                continue;
-            *first = (struct request){
-                .slot = i, .queue = atomic_load_explicit(&s->queue, memory_order_relaxed),
-                .ticket = ticket, .stamp = stamp, .filed_ns = owner->times[bucket].filed_ns[i]};
-            found = true;
-        }
-        if (!found || first->queue != queue)
-            return found;
-        drop_slot(b, first->slot);
-        owner->queues[queue].held[bucket].flags &= (uint8_t)~HELD_WANTED;
+/* Moves the inbox into the sorted list, oldest filing first so that equal keys keep it. */
+static void sort_inbox(struct bucket *b) {
+    struct request *newest = atomic_exchange(&b->inbox, NULL), *oldest = NULL;
+    while (newest) {
+        struct request *next = newest->next;
+        newest->next = oldest;
+        oldest = newest;
+        newest = next;
+    }
+    while (oldest) {
+        struct request *r = oldest, **place = &b->requests;
+        oldest = r->next;
+        while (*place && !earlier(r, *place))
+            place = &(*place)->next;
+        r->next = *place;
+        *place = r;
     }
 }
 
-/* ---- a queue's own state ---- */
-
-static void remember_unfiled(struct queue *q, uint32_t bucket) {
-    if (q->held[bucket].flags & HELD_UNFILED)
-        return;
-    q->held[bucket].flags |= HELD_UNFILED;
-    q->unfiled[q->unfiled_count++] = bucket;
+/* Takes the first request off the list; its pending unit is the caller's to settle. */
+static void unlink_first(struct bucket *b) {
+    struct request *first = b->requests;
+    b->requests = first->next;
+    free(first);
 }
+
+/* The owner's next request to serve, first in the bucket's list; NULL when none. Requests by
+ * the owner itself are satisfied already and are dropped. */
+static const struct request *first_request(struct rsspp_owner *owner, uint16_t queue,
+                                           uint32_t bucket) {
+    struct bucket *b = &owner->buckets[bucket];
+    if (atomic_load_explicit(&b->pending, memory_order_acquire) == 0)
+        return NULL;
+    if (atomic_load_explicit(&b->inbox, memory_order_relaxed))
+        sort_inbox(b);
+    while (b->requests && b->requests->queue == queue) {
+        unlink_first(b);
+        atomic_fetch_sub(&b->pending, 1);
+        owner->queues[queue].held[bucket].flags &= (uint8_t)~HELD_WANTED;
+    }
+    return b->requests;
+}
+
+/* ---- a queue's own state ---- */
 
 /* The queue wants `bucket`, which it does not own: files its request once. */
 static void want(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket, uint64_t stamp) {
@@ -306,10 +276,9 @@ static void want(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket, uin
     struct held *h = &q->held[bucket];
     if (h->flags & (HELD_WANTED | HELD_OWNED))
         return;
-    h->flags |= HELD_WANTED;
-    h->want_stamp = stamp;
-    if (!file_request(owner, bucket, queue, stamp))
-        remember_unfiled(q, bucket);
+    /* Out of memory, the next packet of the bucket asks again. */
+    if (file_request(owner, bucket, queue, stamp))
+        h->flags |= HELD_WANTED;
 }
 
 static enum rsspp_verdict park(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
@@ -362,22 +331,23 @@ static void *unpark_head(struct queue *q, uint32_t bucket) {
 
 /* ---- handover ---- */
 
-static void release(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
-                    const struct request *to, bool on_count) {
+/* Hands the bucket to its first request's queue. */
+static void release(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket, bool on_count) {
     struct queue *q = &owner->queues[queue];
     struct held *h = &q->held[bucket];
     struct bucket *b = &owner->buckets[bucket];
-    owner->times[bucket].handover_filed_ns = to->filed_ns;
+    uint16_t to = b->requests->queue;
+    b->handover_filed_ns = b->requests->filed_ns;
+    /* The request's pending unit stays: it now stands for the handover, until the new owner
+     * has acquired. */
+    unlink_first(b);
     h->flags &= (uint8_t)~(HELD_OWNED | HELD_DRAINING);
     if (on_count) {
         h->flags |= HELD_LATE;
         h->released_poll = q->polls;
     }
-    /* The slot's pending unit stays: it now stands for the handover, until the new owner
-     * has acquired. */
-    atomic_store_explicit(&b->slots[to->slot].state, SLOT_FREE, memory_order_release);
-    atomic_store(&b->owner, to->queue);
-    note(owner, to->queue, bucket);
+    atomic_store(&b->owner, to);
+    note(owner, to, bucket);
     bump(&q->counters.released, 1);
 }
 
@@ -418,30 +388,30 @@ static bool settle(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
                    const struct evidence *evidence) {
     struct queue *q = &owner->queues[queue];
     struct held *h = &q->held[bucket];
-    struct request first;
-    if (!first_request(owner, queue, bucket, &first)) {
+    const struct request *first = first_request(owner, queue, bucket);
+    if (!first) {
         h->flags &= (uint8_t)~HELD_DRAINING;
         return true;
     }
-    if (!(h->flags & HELD_DRAINING) || h->drain_ticket != first.ticket) {
+    if (!(h->flags & HELD_DRAINING) || h->drain_ticket != first->ticket) {
         h->flags = (uint8_t)((h->flags | HELD_DRAINING) & ~HELD_MEASURED);
-        h->drain_ticket = first.ticket;
+        h->drain_ticket = first->ticket;
         if (!(h->flags & HELD_LISTED)) {
             h->flags |= HELD_LISTED;
             q->draining[q->draining_count++] = bucket;
         }
     }
-    bool drained = first.stamp && q->max_stamp > first.stamp;
+    bool drained = first->stamp && q->max_stamp > first->stamp;
     bool on_count = false;
     if (!drained && evidence) {
         /* The filing was after the switch, and this iteration's receive after the filing. */
-        drained = evidence->empty && first.filed_ns < q->iteration_start_ns;
-        if (!drained && !first.stamp)
+        drained = evidence->empty && first->filed_ns < q->iteration_start_ns;
+        if (!drained && !first->stamp)
             drained = on_count = count_reached(owner, q, queue, h, evidence);
     }
     if (!drained)
         return true;
-    release(owner, queue, bucket, &first, on_count);
+    release(owner, queue, bucket, on_count);
     return false;
 }
 
@@ -454,16 +424,16 @@ static void acquire(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
     struct held *h = &q->held[bucket];
     h->flags = (uint8_t)((h->flags | HELD_OWNED) & ~(HELD_WANTED | HELD_LATE));
     atomic_fetch_sub(&owner->buckets[bucket].pending, 1);
-    uint64_t latency = now_ns() - owner->times[bucket].handover_filed_ns;
+    uint64_t latency = now_ns() - owner->buckets[bucket].handover_filed_ns;
     bump(&q->counters.acquired, 1);
     bump(&q->counters.handover_ns, latency);
     if (latency > atomic_load_explicit(&q->counters.handover_max_ns, memory_order_relaxed))
         atomic_store_explicit(&q->counters.handover_max_ns, latency, memory_order_relaxed);
     while (h->park_head != NONE) {
-        struct request first;
+        const struct request *first = first_request(owner, queue, bucket);
         uint64_t stamp = q->parked[h->park_head].stamp;
-        if (first_request(owner, queue, bucket, &first) && first.stamp && stamp > first.stamp) {
-            release(owner, queue, bucket, &first, false);
+        if (first && first->stamp && stamp > first->stamp) {
+            release(owner, queue, bucket, false);
             want(owner, queue, bucket, stamp);
             return;
         }
@@ -483,14 +453,6 @@ static void look(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
         settle(owner, queue, bucket, evidence);
     else
         acquire(owner, queue, bucket, evidence);
-}
-
-/* A request that found its bucket's slots full: the queue files it itself, without a stamp. */
-static void ask(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
-                const struct evidence *evidence) {
-    (void)evidence;
-    if (atomic_load_explicit(&owner->buckets[bucket].owner, memory_order_acquire) != queue)
-        want(owner, queue, bucket, 0);
 }
 
 /* ---- the queue's thread ---- */
@@ -523,22 +485,6 @@ enum rsspp_verdict rsspp_owner_enter(struct rsspp_owner *owner, uint16_t queue, 
     if (atomic_load(&b->owner) != queue)
         want(owner, queue, bucket, stamp);
     return verdict;
-}
-
-static void retry_unfiled(struct rsspp_owner *owner, uint16_t queue) {
-    struct queue *q = &owner->queues[queue];
-    uint32_t kept = 0;
-    for (uint32_t i = 0; i < q->unfiled_count; i++) {
-        uint32_t bucket = q->unfiled[i];
-        struct held *h = &q->held[bucket];
-        bool needed = (h->flags & HELD_WANTED) && !(h->flags & HELD_OWNED) &&
-                      atomic_load(&owner->buckets[bucket].owner) != queue;
-        if (needed && !file_request(owner, bucket, queue, h->want_stamp))
-            q->unfiled[kept++] = bucket;
-        else
-            h->flags &= (uint8_t)~HELD_UNFILED;
-    }
-    q->unfiled_count = kept;
 }
 
 static void advance_drains(struct rsspp_owner *owner, uint16_t queue,
@@ -580,9 +526,7 @@ void rsspp_owner_poll(struct rsspp_owner *owner, uint16_t queue, uint32_t receiv
     if (atomic_load_explicit(&q->attention, memory_order_relaxed)) {
         atomic_store(&q->attention, 0);
         set_take(&q->notes, look, owner, queue, &evidence);
-        set_take(&q->asks, ask, owner, queue, &evidence);
     }
-    retry_unfiled(owner, queue);
     advance_drains(owner, queue, &evidence);
     uint64_t now = now_ns();
     if (now > owner->park_timeout_ns)
@@ -604,10 +548,12 @@ int rsspp_owner_request(struct rsspp_owner *owner, uint32_t bucket, uint16_t que
         return -1;
     }
     struct bucket *b = &owner->buckets[bucket];
-    if (atomic_load(&b->owner) == queue && atomic_load(&b->pending) == 0)
-        return 0;
-    if (!file_request(owner, bucket, queue, stamp))
-        tell(owner, &owner->queues[queue].asks, queue, bucket);
+    if ((atomic_load(&b->owner) != queue || atomic_load(&b->pending) != 0) &&
+        !file_request(owner, bucket, queue, stamp)) {
+        owner_set_error("rsspp_owner_request: bucket %u to queue %u: out of memory", bucket,
+                        queue);
+        return -1;
+    }
     return 0;
 }
 
@@ -680,13 +626,12 @@ static bool check_config(const struct rsspp_owner_config *config) {
 
 static bool queue_init(struct queue *q, uint32_t buckets, uint32_t park_capacity) {
     q->oldest = q->newest = NONE;
-    if (!set_init(&q->notes, buckets) || !set_init(&q->asks, buckets))
+    if (!set_init(&q->notes, buckets))
         return false;
     q->held = calloc(buckets, sizeof *q->held);
     q->parked = calloc(park_capacity, sizeof *q->parked);
     q->draining = calloc(buckets, sizeof *q->draining);
-    q->unfiled = calloc(buckets, sizeof *q->unfiled);
-    if (!q->held || !q->parked || !q->draining || !q->unfiled)
+    if (!q->held || !q->parked || !q->draining)
         return false;
     for (uint32_t i = 0; i < buckets; i++)
         q->held[i].park_head = q->held[i].park_tail = NONE;
@@ -717,13 +662,12 @@ struct rsspp_owner *rsspp_owner_create(const struct rsspp_owner_config *config) 
     owner->expire = config->expire;
     owner->context = config->context;
     owner->buckets = aligned_alloc(64, sizeof *owner->buckets * config->buckets);
-    owner->times = calloc(config->buckets, sizeof *owner->times);
     owner->queues = aligned_alloc(64, sizeof *owner->queues * config->queues);
     if (owner->buckets)
         memset(owner->buckets, 0, sizeof *owner->buckets * config->buckets);
     if (owner->queues)
         memset(owner->queues, 0, sizeof *owner->queues * config->queues);
-    bool ok = owner->buckets && owner->times && owner->queues;
+    bool ok = owner->buckets && owner->queues;
     if (ok) {
         for (uint16_t i = 0; ok && i < config->queues; i++)
             ok = queue_init(&owner->queues[i], config->buckets, owner->park_capacity);
@@ -750,14 +694,16 @@ void rsspp_owner_free(struct rsspp_owner *owner) {
         if (q->parked)
             expire_parked(owner, i, UINT64_MAX);
         set_free(&q->notes);
-        set_free(&q->asks);
         free(q->held);
         free(q->parked);
         free(q->draining);
-        free(q->unfiled);
+    }
+    for (uint32_t i = 0; owner->buckets && i < owner->bucket_count; i++) {
+        sort_inbox(&owner->buckets[i]);
+        while (owner->buckets[i].requests)
+            unlink_first(&owner->buckets[i]);
     }
     free(owner->queues);
     free(owner->buckets);
-    free(owner->times);
     free(owner);
 }

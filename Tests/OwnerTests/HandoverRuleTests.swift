@@ -42,6 +42,25 @@ import Testing
         #expect(h.stats(1).acquired == 1)
     }
 
+    @Test func theHandoverLatencySpansRequestToOwnership() throws {
+        let h = try OwnerHarness()
+        var before = timespec(), after = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &before)
+        #expect(h.request(bucket: 0, queue: 1) == 0)
+        usleep(5_000)
+        h.poll(queue: 0, empty: true)
+        h.poll(queue: 0, empty: true)
+        h.poll(queue: 1, empty: true)
+        clock_gettime(CLOCK_MONOTONIC, &after)
+        let stats = h.stats(1)
+        let bound = UInt64((after.tv_sec - before.tv_sec) * 1_000_000_000 + (after.tv_nsec - before.tv_nsec))
+        #expect(stats.acquired == 1)
+        // At least the pause between request and polls, at most all that the test did.
+        #expect(stats.handover_ns >= 5_000_000)
+        #expect(stats.handover_ns <= bound)
+        #expect(stats.handover_max_ns == stats.handover_ns)
+    }
+
     @Test func anIdleOldOwnerWithAnEmptyBacklogHandsOverAtItsNextPoll() throws {
         let h = try OwnerHarness(.init(withBacklog: true))
         h.recorder.backlog[0] = 0
@@ -175,10 +194,10 @@ import Testing
         #expect(h.owner(of: 0) == 1)
     }
 
-    /// A bucket has a few request slots; the request that finds them all taken, a controller's
-    /// or a parking queue's, is filed by its queue once one frees, and served after the others.
+    /// A bucket that passes through every queue before it settles visits them in stamp order,
+    /// whether the last one asked through a controller's request or by parking a packet.
     @Test(arguments: [false, true])
-    func aRequestFindingEverySlotTakenIsFiledLater(byParking: Bool) throws {
+    func aLongChainIsHandedOverInStampOrder(byParking: Bool) throws {
         let h = try OwnerHarness(.init(buckets: 10, queues: 5))
         for queue: UInt16 in 1...3 {
             #expect(h.request(bucket: 0, queue: queue, stamp: UInt64(queue) * 10) == 0)
@@ -198,6 +217,34 @@ import Testing
         #expect(h.owner(of: 0) == 4)
         #expect(h.recorder.replayed.map(\.packet) == (byParking ? [1, 2, 3, 4] : [1, 2, 3]))
         #expect((1...4).map { h.stats($0).acquired } == [1, 1, 1, 1])
+    }
+
+    /// A -> B -> C -> B -> D, with B slow to dequeue its second period's packet: C must hand
+    /// the bucket back to B (its second request), not on to D, so that B's packet of 31 comes
+    /// before D's of 41.
+    @Test func aQueueVisitedTwiceBeforeTheBucketSettlesKeepsBothTurns() throws {
+        let h = try OwnerHarness(.init(buckets: 8, queues: 4))
+        for (queue, stamp): (UInt16, UInt64) in [(1, 10), (2, 20), (1, 30), (3, 40)] {
+            #expect(h.request(bucket: 0, queue: queue, stamp: stamp) == 0)
+        }
+        #expect(h.enter(queue: 1, bucket: 0, stamp: 11, packet: 1) == RSSPP_PARKED)
+        #expect(h.enter(queue: 2, bucket: 0, stamp: 21, packet: 2) == RSSPP_PARKED)
+        #expect(h.enter(queue: 3, bucket: 0, stamp: 41, packet: 4) == RSSPP_PARKED)
+        #expect(h.enter(queue: 0, bucket: 4, stamp: 50, packet: 9) == RSSPP_PROCESS)
+        h.poll(queue: 0, received: 1, empty: false)
+        h.poll(queue: 1, received: 1, empty: false)
+        h.poll(queue: 1, empty: true)
+        h.poll(queue: 2, received: 1, empty: false)
+        h.poll(queue: 2, empty: true)
+        #expect(h.owner(of: 0) == 1)
+        if h.enter(queue: 1, bucket: 0, stamp: 31, packet: 3) == RSSPP_PROCESS {
+            h.recorder.replayed.append(Handed(queue: 1, bucket: 0, packet: 3))
+        }
+        h.poll(queue: 1, received: 1, empty: false)
+        h.poll(queue: 1, empty: true)
+        h.poll(queue: 3, empty: true)
+        #expect(h.recorder.replayed.map(\.packet) == [1, 2, 3, 4])
+        #expect(h.owner(of: 0) == 3)
     }
 
     @Test func aFullParkingAnswersFullAndCountsIt() throws {

@@ -41,8 +41,9 @@
  *   stamp order of the requests (filing order where one has no stamp): A to B, then B to C.
  *   An owner never processes a packet stamped after a pending request's stamp before it has
  *   handed the bucket to that requester (A -> B -> A), nor replays one.
- * - A bucket holds a few requests at once. One that finds them all taken is filed later by the
- *   requesting queue's own thread, at its polls, without its stamp.
+ * - Every request is kept until it is served: a bucket may move any number of times before it
+ *   settles, through one queue more than once (A -> B -> C -> B), and each queue gets each of
+ *   its turns in stamp order.
  * - Parking is bounded: at most park_capacity packets per queue (enter returns RSSPP_FULL,
  *   counted in `overflows`; the application drops the packet), and park_timeout_ns per packet
  *   (the library hands the packet to `expire`, counted in `expired`). Neither happens while
@@ -140,7 +141,7 @@ RSSPP_OWNER_API void rsspp_owner_poll(struct rsspp_owner *owner, uint16_t queue,
 /* Asks that `bucket` be handed over to `queue` (the table now steers it there), as a packet
  * arriving there would. `stamp`: the table write on the packets' clock (packets stamped later
  * were steered by the new table), or 0 when unknown. Returns 0, or -1 for a bucket or queue
- * out of range. */
+ * out of range or no memory for the request. */
 RSSPP_OWNER_API int rsspp_owner_request(struct rsspp_owner *owner, uint32_t bucket,
                                         uint16_t queue, uint64_t stamp);
 /* The queue that owns `bucket` now; UINT16_MAX (and rsspp_owner_error()) when out of range. */

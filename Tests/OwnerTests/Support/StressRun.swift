@@ -39,16 +39,18 @@ struct StressOutcome {
 /// A dispatcher thread steers packets of many flows through a table it rewrites every
 /// millisecond into per-queue rings; one worker thread per queue runs the owner protocol
 /// (BucketOwnership) and processes each packet into its flow's state, which no lock protects:
-/// only the protocol keeps two workers out of one bucket.
+/// only the protocol keeps two workers out of one bucket. Few buckets and many moves per table
+/// (each bucket moves every 2 ms on average) make buckets move again before they settle:
+/// chains, away and back, and one queue's two turns in one chain.
 final class StressRun: @unchecked Sendable {
     let mode: StressMode
     let queues = 4
-    let buckets = 128
+    let buckets = 16
     let flows = 2048
     let rewrites: Int
-    let movesPerRewrite = 3
+    let movesPerRewrite = 8
     /// Packets dispatched per table at most, so that the run lasts about `rewrites` ms.
-    let packetsPerTable = 256
+    let packetsPerTable = 1024
     private let rings: [SPSCRing]
     private let seed: UInt64
 
