@@ -12,7 +12,7 @@ struct RSSMigrate: ParsableCommand {
         version: rssppVersion)
 
     @Argument(help: "The control socket of each owner of flow state (Unix SOCK_SEQPACKET).")
-    var sockets: [String] = []
+    var sockets: [String]
 
     @Option(parsing: .unconditional, help: "Longest wait for the owners' answers to one plan, in seconds.")
     var timeout = 1.0
@@ -24,7 +24,6 @@ struct RSSMigrate: ParsableCommand {
     var maxLineBytes = RecordContract.defaultMaxLineBytes
 
     func validate() throws {
-        guard !sockets.isEmpty else { throw ValidationError("no owner socket given") }
         if let problem = sockets.lazy.compactMap(MigrateProtocol.problem(withSocket:)).first { throw ValidationError(problem) }
         guard timeout > 0 && timeout <= 3600 else {
             throw ValidationError("--timeout is \(timeout): it must be more than 0 and at most 3600 seconds")

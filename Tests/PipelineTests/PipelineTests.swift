@@ -14,20 +14,24 @@ import TestSupport
         var plans: [PlanRecord]
         var applied: [PlanRecord]
         var final: NICState
+        /// rss-apply's lines on stderr, each about a stale plan it refused.
+        var refusals: [String]
     }
 
     func run(_ count: String) throws -> Run {
         let result = try shell("\(count) --nic nic.json | tee loads | rss-plan | tee plans | rss-apply > applied",
                                in: directory)
         #expect(result.status == 0)
-        #expect(result.stderr.isEmpty, "\(result.stderr)")
+        let refusals = result.stderr.split(separator: "\n").map(String.init)
+        #expect(refusals.allSatisfy { $0.hasPrefix("rss-apply: line ") && $0.hasSuffix("; table not written (--stale-plan refuse)") },
+                "\(result.stderr)")
         func lines(_ name: String) throws -> [[UInt8]] {
             try readFile(directory.file(name)).split(separator: 0x0a).map(Array.init)
         }
         return Run(loads: try lines("loads").enumerated().map { try LoadRecord(jsonLine: $1, lineNumber: $0 + 1) },
                    plans: try lines("plans").enumerated().map { try PlanRecord(jsonLine: $1, lineNumber: $0 + 1) },
                    applied: try lines("applied").enumerated().map { try PlanRecord(jsonLine: $1, lineNumber: $0 + 1) },
-                   final: try NICStateFile(path: directory.file("nic.json")).load())
+                   final: try NICStateFile(path: directory.file("nic.json")).load(), refusals: refusals)
     }
 
     @Test func everyStageKeepsInLockStepAndTheTableChanges() throws {
@@ -42,8 +46,10 @@ import TestSupport
             #expect(plan.moves == changed.map { Move(bucket: $0, from: load.reta[$0], to: plan.reta[$0]) })
         }
         // A plan is written when it was made from the table in force; one made from the table
-        // the previous write replaced (the counter ran ahead of rss-apply) passes unwritten.
+        // the previous write replaced (the counter ran ahead of rss-apply) is stale: refused,
+        // reported, and passed on unwritten.
         var inForce = try #require(run.loads.first?.reta)
+        var stale = 0
         for (load, (plan, applied)) in zip(run.loads, zip(run.plans, run.applied)) {
             #expect(applied.reta == plan.reta)
             if applied.applied != nil {
@@ -52,8 +58,10 @@ import TestSupport
                 inForce = plan.reta
             } else {
                 #expect(plan.isNoOp || load.reta != inForce, "a plan made from the table in force is written")
+                if !plan.isNoOp { stale += 1 }
             }
         }
+        #expect(run.refusals.count == stale, "\(run.refusals)")
         let written = run.applied.filter { $0.applied != nil }
         #expect(!written.isEmpty, "the static table saturates cores: some plan must move buckets")
         #expect(run.final.generation == written.count, "one generation per table written")
