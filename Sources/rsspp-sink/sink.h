@@ -174,10 +174,8 @@ int worker_main(void *worker);
 /* The software RSS dispatcher; runs on the main lcore and returns when quit is set. */
 void dispatcher_main(struct sink *sink);
 /* Asks the owner for every bucket the block's table moved since the last call, stamped
- * `stamp` (the last packet the old table steered, or 0 when unknown). Returns 1 when the
- * owner knows the table in force, 0 (asking nothing) while a bucket it moves is still on its
- * way to the queue of the table before. */
-int follow_table(struct sink *sink, uint64_t stamp);
+ * `stamp` (the last packet the old table steered, or 0 when unknown). */
+void follow_table(struct sink *sink, uint64_t stamp);
 /* After the workers stopped: the main lcore polls the owner for every queue until no packet
  * is parked (the buckets' handovers finish), so that every packet dispatched is processed. */
 void drain_parked(struct sink *sink);

@@ -229,41 +229,24 @@ int worker_main(void *argument) {
  * new table is processed, in the order of the writes: asked only by packets, a queue that
  * dequeues late files its request after a later move was served, and processes its packets
  * after newer ones (seen: A -> B -> A, and A -> B -> C -> B, reordered flows). So the dispatcher
- * follows the table before each burst: it asks for every moved bucket, stamped with the last
- * packet the old table steered, and dispatches nothing while a bucket the new table moves is
- * still on its way to the queue of the previous one, so that a bucket has one move in flight
- * at a time (the library keeps few requests per bucket). The stamp is exact for tables
- * applied on the dispatcher's own thread (the mailbox) and later than the write, never
- * earlier, for tables another process wrote (the generation is bumped after the entries). */
-int follow_table(struct sink *sink, uint64_t stamp) {
+ * follows the table before each burst and asks for every moved bucket, stamped with the last
+ * packet the old table steered. The stamp is exact for tables applied on the dispatcher's own
+ * thread (the mailbox) and later than the write, never earlier, for tables another process
+ * wrote (the generation is bumped after the entries). */
+void follow_table(struct sink *sink, uint64_t stamp) {
     const struct rsspp_block *block = rsspp_port_block(sink->rsspp);
     uint64_t generation = __atomic_load_n(&block->table_generation, __ATOMIC_ACQUIRE);
     if (sink->owner == NULL || generation == sink->table_generation)
-        return 1;
-    const uint16_t *table = rsspp_block_table(block);
-    uint32_t size = block->table_size;
-    int ready = 1;
-    for (uint32_t bucket = 0; bucket < size; bucket++) {
-        uint16_t followed = sink->table_followed[bucket];
-        if (__atomic_load_n(&table[bucket], __ATOMIC_RELAXED) == followed
-            || rsspp_owner_of(sink->owner, bucket) == followed)
-            continue;
-        /* Asked again: the bucket may be elsewhere for another reason (the control socket
-         * moved it), and with no packet dispatched nothing else would bring it back. */
-        rsspp_owner_request(sink->owner, bucket, followed, stamp);
-        ready = 0;
-    }
-    if (!ready)
-        return 0;
+        return;
     sink->table_generation = generation;
-    for (uint32_t bucket = 0; bucket < size; bucket++) {
+    const uint16_t *table = rsspp_block_table(block);
+    for (uint32_t bucket = 0; bucket < block->table_size; bucket++) {
         uint16_t queue = __atomic_load_n(&table[bucket], __ATOMIC_RELAXED);
         if (queue != sink->table_followed[bucket] && queue < sink->options.queues) {
             sink->table_followed[bucket] = queue;
             rsspp_owner_request(sink->owner, bucket, queue, stamp);
         }
     }
-    return 1;
 }
 
 void drain_parked(struct sink *sink) {
@@ -306,12 +289,13 @@ void dispatcher_main(struct sink *sink) {
     uint64_t next_tick = 0;
     while (!sink->quit) {
         uint16_t allowed = pacer_allow(&pacer, BURST), count = 0;
-        /* Tables written and replaced between two bursts steered no packet: their moves need
-         * no handover, only the table a burst is dispatched by is followed. */
-        if (allowed > 0 && follow_table(sink, sink->last_stamp))
+        if (allowed > 0)
             count = options->generated_flows > 0 ? generate(sink, packets, allowed)
                 : rte_eth_rx_burst(options->port, 0, packets, allowed);
         if (count > 0) {
+            /* Tables written and replaced between two bursts steered no packet: their moves
+             * need no handover, only the table a burst is dispatched by is followed. */
+            follow_table(sink, sink->last_stamp);
             sink->dispatcher_packets += count;
             for (uint16_t i = 0; i < count; i++)
                 *RTE_MBUF_DYNFIELD(packets[i], sink->sequence_field, uint64_t *) = ++sink->last_stamp;
