@@ -84,9 +84,10 @@ let package = Package(
         // dpdk:PORT[@FILE_PREFIX]: the load source of rss-count and the table target of rss-apply.
         .target(name: "DPDKPort", dependencies: [
             "CDPDKSecondary", "RssppDPDK", "LoadSources", "TableTargets", "RSSRecords"]),
-        // The reference DPDK primary: counts with RssppDPDK, the test peer and the template.
-        .executableTarget(name: "rsspp-sink", dependencies: ["RssppDPDK", "RssppVersion"], cSettings: dpdkCFlags,
-                          linkerSettings: dpdkLibraries),
+        // The reference DPDK primary: counts with RssppDPDK, owns its per-bucket flow tables with
+        // RssppOwner (or shares one rte_hash, --shared-table), the test peer and the template.
+        .executableTarget(name: "rsspp-sink", dependencies: ["RssppDPDK", "RssppOwner", "RssppVersion"], cSettings: dpdkCFlags,
+                          linkerSettings: dpdkLibraries + [.linkedLibrary("rte_hash"), .linkedLibrary("m")]),
 
         // The library's costs: counting a burst, reading a block (scripts/bench-dpdk).
         .executableTarget(name: "rsspp-dpdk-bench", dependencies: ["RssppDPDK"], cSettings: dpdkCFlags,
@@ -156,7 +157,7 @@ let package = Package(
         // The DPDK library's hash and block, and the DPDK path end to end (root, hugepages).
         .testTarget(name: "DPDKTests", dependencies: [
             "RssppDPDK", "CDPDKSecondary", "DPDKPort", "NICSim", "RSSHash", "RSSRecords", "TestSupport",
-            "rsspp-sink", "rss-count", "rss-plan", "rss-apply"],
+            "rsspp-sink", "rss-count", "rss-plan", "rss-apply", "rss-migrate"],
             // Built by the tests with cc: an outside view of a PMD's RETA (Support/PMDTable.swift).
             exclude: ["Support/reta-query.c"]),
     ]

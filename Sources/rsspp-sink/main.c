@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 
 #include <rte_cycles.h>
@@ -9,8 +10,12 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
 
 #include "sink.h"
+
+/* How long a parked packet may wait for its bucket. */
+#define PARK_TIMEOUT_NS 1000000000ull
 
 struct sink the_sink;
 
@@ -39,6 +44,14 @@ void control_tick(struct sink *sink) {
     const struct sink_options *options = &sink->options;
     if (options->mailbox && rsspp_port_poll(sink->rsspp) < 0)
         fprintf(stderr, "rsspp-sink: refused a table: %s\n", rsspp_error());
+    if (!options->software_rss) /* the dispatcher follows the table itself, burst by burst */
+        follow_table(sink, 0);
+    if (sink->server != NULL && rsspp_owner_server_poll(sink->server, 0) < 0) {
+        fprintf(stderr, "rsspp-sink: %s: %s; no more migrations through it\n", options->owner_socket,
+                rsspp_owner_error());
+        rsspp_owner_server_close(sink->server);
+        sink->server = NULL;
+    }
     if (table_requested) {
         table_requested = 0;
         report_table(sink);
@@ -86,12 +99,13 @@ static int setup_port(struct sink *sink) {
     uint16_t tx_queues = info.max_tx_queues > 0 ? 1 : 0;
     if ((error = rte_eth_dev_configure(port, rx_queues, tx_queues, &conf)) != 0)
         return fail("rte_eth_dev_configure", error);
-    uint16_t rx_descriptors = 1024, tx_descriptors = 1024;
-    if ((error = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rx_descriptors, &tx_descriptors)) != 0)
+    uint16_t tx_descriptors = 1024;
+    sink->rx_descriptors = 1024;
+    if ((error = rte_eth_dev_adjust_nb_rx_tx_desc(port, &sink->rx_descriptors, &tx_descriptors)) != 0)
         return fail("rte_eth_dev_adjust_nb_rx_tx_desc", error);
     int socket = rte_eth_dev_socket_id(port);
     for (uint16_t q = 0; q < rx_queues; q++)
-        if ((error = rte_eth_rx_queue_setup(port, q, rx_descriptors, socket, NULL, sink->pool)) != 0)
+        if ((error = rte_eth_rx_queue_setup(port, q, sink->rx_descriptors, socket, NULL, sink->pool)) != 0)
             return fail("rte_eth_rx_queue_setup", error);
     for (uint16_t q = 0; q < tx_queues; q++)
         if ((error = rte_eth_tx_queue_setup(port, q, tx_descriptors, socket, NULL)) != 0)
@@ -117,6 +131,11 @@ static int setup_workers(struct sink *sink) {
     for (uint16_t q = 0; q < options->queues; q++) {
         struct worker *worker = &sink->workers[q];
         worker->queue = q;
+        if (sink->owner_wanted) {
+            worker->stats.handover_ns = rte_malloc("sink_handovers", HANDOVER_SAMPLES * sizeof(uint32_t), 0);
+            if (worker->stats.handover_ns == NULL)
+                return fail("handover samples", ENOMEM);
+        }
         worker->counter = options->count ? rsspp_port_queue(sink->rsspp, q) : NULL;
         if (options->software_rss) {
             char name[RTE_RING_NAMESIZE];
@@ -127,6 +146,103 @@ static int setup_workers(struct sink *sink) {
                 return fail(name, rte_errno);
             sink->rings[q] = worker->ring;
         }
+    }
+    return 0;
+}
+
+/* The owner of the per-bucket tables: each bucket starts with the queue the table in force
+ * gives it; a queue's drain is known from stamps (software RSS) or its backlog. */
+static int setup_owner(struct sink *sink) {
+    const struct rsspp_block *block = rsspp_port_block(sink->rsspp);
+    uint16_t *table = rte_malloc("sink_table_followed", block->table_size * sizeof(uint16_t), 0);
+    char error[256] = "no memory";
+    sink->table_followed = table;
+    sink->table_generation = __atomic_load_n(&block->table_generation, __ATOMIC_ACQUIRE);
+    if (table == NULL || rsspp_block_read_table(block, table, error, sizeof error) != 0) {
+        fprintf(stderr, "rsspp-sink: the table in force: %s\n", error);
+        return -1;
+    }
+    struct rsspp_owner_config config;
+    memset(&config, 0, sizeof config);
+    config.buckets = block->table_size;
+    config.queues = sink->options.queues;
+    config.table = table;
+    /* Parked packets wait for the old owner's next polls; on a shared machine (tests, --yield
+     * with more lcores than CPUs) a worker can wait for a CPU far longer than the library's
+     * default bound of 100 ms expects. Parking stays bounded in packets. */
+    config.park_timeout_ns = PARK_TIMEOUT_NS;
+    config.queue_capacity = sink->options.software_rss
+        ? rte_ring_get_capacity(sink->workers[0].ring) : sink->rx_descriptors;
+    config.backlog = queue_backlog;
+    config.replay = replay_parked;
+    config.expire = expire_parked;
+    config.context = sink;
+    sink->owner = rsspp_owner_create(&config);
+    if (sink->owner == NULL) {
+        fprintf(stderr, "rsspp-sink: rsspp_owner_create: %s\n", rsspp_owner_error());
+        return -1;
+    }
+    return 0;
+}
+
+/* The stamp of a table written at `applied`, for the control socket's requests. The server
+ * runs on the main lcore, which in software RSS is the dispatcher, between two bursts, and a
+ * migrate message comes after its table was written (rss-migrate reads rss-apply's record of
+ * the write; through the mailbox this very thread wrote it, in an earlier tick). So every
+ * packet the old table steered carries a stamp at most last_stamp: answering last_stamp is
+ * never early. It may be late by the packets dispatched since the write, which only makes the
+ * old owner wait for one more packet or its ring seen empty, never releases too soon; the wall
+ * clock `applied` is not used because packets carry no wall time. In software RSS the
+ * dispatcher has asked for the table's moves already (follow_table): the socket's requests
+ * find them pending or done, and its answers tell rss-migrate when they are. Hardware RSS:
+ * packets carry no stamp; 0 lets the owner drain by the rx queue's count or its queue seen
+ * empty. */
+static uint64_t switch_stamp(void *context, double applied) {
+    RTE_SET_USED(applied);
+    const struct sink *sink = context;
+    return sink->options.software_rss ? sink->last_stamp : 0;
+}
+
+/* --owner-socket: rss-migrate's peer, polled by control_tick. */
+static int open_owner_socket(struct sink *sink) {
+    struct rsspp_owner_server_config config;
+    memset(&config, 0, sizeof config);
+    config.path = sink->options.owner_socket;
+    config.group = (gid_t)-1;
+    config.allowed_uid = (uid_t)-1;
+    config.switch_stamp = switch_stamp;
+    config.context = sink;
+    sink->server = rsspp_owner_server_open(sink->owner, &config);
+    if (sink->server == NULL) {
+        fprintf(stderr, "rsspp-sink: --owner-socket %s: %s\n", config.path, rsspp_owner_error());
+        return -1;
+    }
+    return 0;
+}
+
+/* Software RSS: the dispatcher's sequence number rides in each mbuf, the owner's stamp. */
+static int register_stamp(struct sink *sink) {
+    struct rte_mbuf_dynfield field;
+    memset(&field, 0, sizeof field);
+    snprintf(field.name, sizeof field.name, "rsspp_sink_stamp");
+    field.size = sizeof(uint64_t);
+    field.align = __alignof__(uint64_t);
+    sink->sequence_field = rte_mbuf_dynfield_register(&field);
+    return sink->sequence_field < 0 ? fail("rte_mbuf_dynfield_register", rte_errno) : 0;
+}
+
+/* --check-flows and --generate-flows. */
+static int setup_checks(struct sink *sink) {
+    const struct sink_options *options = &sink->options;
+    if (options->generated_flows > 0
+        && traffic_init(&sink->traffic, options->generated_flows, options->skew) != 0)
+        return fail("generated flows", ENOMEM);
+    if (options->check_flows) {
+        sink->markers = rte_zmalloc("sink_markers",
+                                    sink->flows.table_size * sizeof(struct bucket_marker),
+                                    RTE_CACHE_LINE_SIZE);
+        if (sink->markers == NULL)
+            return fail("bucket markers", ENOMEM);
     }
     return 0;
 }
@@ -159,9 +275,17 @@ static int setup(struct sink *sink) {
         return -1;
     }
     const struct rsspp_block *block = rsspp_port_block(sink->rsspp);
-    if (flow_tables_init(&sink->flows, block->table_size, options->flows_per_bucket) != 0)
-        return fail("flow tables", ENOMEM);
-    return setup_workers(sink);
+    if (flow_tables_init(&sink->flows, block->table_size, options->flows_per_bucket,
+                         options->shared_table) != 0)
+        return fail("flow tables", rte_errno != 0 ? rte_errno : ENOMEM);
+    sink->owner_wanted = sink->flows.slots != NULL && !options->shared_table;
+    if ((options->software_rss && register_stamp(sink) != 0) || setup_checks(sink) != 0
+        || setup_workers(sink) != 0)
+        return -1;
+    if (!sink->owner_wanted)
+        return 0;
+    return setup_owner(sink) != 0 || (options->owner_socket != NULL && open_owner_socket(sink) != 0)
+        ? -1 : 0;
 }
 
 static void run(struct sink *sink) {
@@ -183,6 +307,7 @@ static void run(struct sink *sink) {
         }
     }
     rte_eal_mp_wait_lcore();
+    drain_parked(sink);
 }
 
 int main(int argc, char **argv) {
@@ -209,8 +334,14 @@ int main(int argc, char **argv) {
     if (status == 0) {
         run(sink);
         report_exit(sink);
-        rte_eth_dev_stop(sink->options.port);
     }
+    rte_eth_dev_stop(sink->options.port);
+    if (sink->server != NULL)
+        rsspp_owner_server_close(sink->server);
+    if (sink->owner != NULL)
+        rsspp_owner_free(sink->owner);
+    flow_tables_free(&sink->flows);
+    traffic_free(&sink->traffic);
     rsspp_port_free(sink->rsspp);
     rte_eth_dev_close(sink->options.port);
     rte_eal_cleanup();

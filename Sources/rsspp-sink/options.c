@@ -11,10 +11,12 @@ static const char usage[] =
     "usage: rsspp-sink [EAL options] -- [--port P] [--queues N] [--software-rss]\n"
     "         [--table-size R] [--key HEX] [--work-cycles C] [--rate PPS] [--yield]\n"
     "         [--flows-per-bucket F] [--no-count] [--no-mailbox] [--stop-after PACKETS]\n"
-    "         [--duration S] [--ring-size N] [--mbufs N]\n"
+    "         [--duration S] [--ring-size N] [--mbufs N] [--generate-flows F[:SKEW]]\n"
+    "         [--check-flows] [--shared-table] [--owner-socket PATH]\n"
     "\n"
     "The reference DPDK primary of rsspp: receives, counts per RSS bucket with librsspp_dpdk,\n"
-    "drops. EAL options (before --) are DPDK's; see rsspp-sink(1) for a working set.\n"
+    "keeps flow tables per bucket owned through librsspp_owner, drops. EAL options (before --)\n"
+    "are DPDK's; see rsspp-sink(1) for a working set.\n"
     "\n"
     "  --port P               port to receive on (default 0)\n"
     "  --queues N             workers, one per queue (default 1)\n"
@@ -31,13 +33,21 @@ static const char usage[] =
     "  --duration S           exit after S seconds\n"
     "  --ring-size N          ring of each worker in software mode, a power of two (1024)\n"
     "  --mbufs N              mbuf pool size (default 8191)\n"
+    "  --generate-flows F[:SKEW]  software RSS: make the packets instead of receiving them,\n"
+    "                         F UDP flows with sequence numbers, flow k's share ~ 1/(k+1)^SKEW\n"
+    "                         (default 0: all alike), never more than the rings take\n"
+    "  --check-flows          check every generated packet against its flow's state (order,\n"
+    "                         gaps) and that no two workers are ever inside one bucket's table\n"
+    "  --shared-table         one concurrent rte_hash for all workers instead of per-bucket\n"
+    "                         tables and ownership (RSS++'s baseline)\n"
+    "  --owner-socket PATH    let rss-migrate steer the buckets' owners through this socket\n"
     "  --help                 this text, without starting EAL\n"
     "  --version              the rsspp release, without starting EAL\n";
 
 enum {
     OPT_PORT = 256, OPT_QUEUES, OPT_SOFTWARE, OPT_TABLE, OPT_KEY, OPT_WORK, OPT_RATE, OPT_YIELD,
     OPT_FLOWS, OPT_NO_COUNT, OPT_NO_MAILBOX, OPT_STOP, OPT_DURATION, OPT_RING, OPT_MBUFS,
-    OPT_HELP,
+    OPT_GENERATE, OPT_CHECK, OPT_SHARED, OPT_OWNER_SOCKET, OPT_HELP,
 };
 
 static const struct option long_options[] = {
@@ -56,6 +66,10 @@ static const struct option long_options[] = {
     {"duration", required_argument, NULL, OPT_DURATION},
     {"ring-size", required_argument, NULL, OPT_RING},
     {"mbufs", required_argument, NULL, OPT_MBUFS},
+    {"generate-flows", required_argument, NULL, OPT_GENERATE},
+    {"check-flows", no_argument, NULL, OPT_CHECK},
+    {"shared-table", no_argument, NULL, OPT_SHARED},
+    {"owner-socket", required_argument, NULL, OPT_OWNER_SOCKET},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -98,6 +112,40 @@ static int hex_key(const char *text, uint8_t *key, uint32_t *size) {
     fprintf(stderr, "rsspp-sink: --key \"%s\": expected %d to %d bytes in hex\n", text,
             RSSPP_KEY_MIN, RSSPP_KEY_MAX);
     return -1;
+}
+
+/* FLOWS[:SKEW] */
+static int generated_flows(const char *text, struct sink_options *options) {
+    char flows[32];
+    const char *colon = strchr(text, ':');
+    size_t length = colon != NULL ? (size_t)(colon - text) : strlen(text);
+    double value;
+    if (length >= sizeof flows) {
+        fprintf(stderr, "rsspp-sink: --generate-flows \"%s\": expected FLOWS[:SKEW]\n", text);
+        return -1;
+    }
+    memcpy(flows, text, length);
+    flows[length] = '\0';
+    if (number("generate-flows", flows, 1, 1 << 16, &value) != 0)
+        return -1;
+    options->generated_flows = (uint32_t)value;
+    return colon == NULL ? 0 : number("generate-flows skew", colon + 1, 0, 10, &options->skew);
+}
+
+/* Options that need others. */
+static int check_combinations(const struct sink_options *options) {
+    const char *problem = options->generated_flows > 0 && !options->software_rss
+        ? "--generate-flows needs --software-rss (the dispatcher makes the packets)"
+        : options->check_flows && options->generated_flows == 0
+        ? "--check-flows needs --generate-flows (the packets must carry sequence numbers)"
+        : (options->check_flows || options->shared_table) && options->flows_per_bucket == 0
+        ? "--check-flows and --shared-table need flow tables (--flows-per-bucket above 0)"
+        : options->owner_socket != NULL && (options->shared_table || options->flows_per_bucket == 0)
+        ? "--owner-socket needs per-bucket flow tables (not --shared-table, --flows-per-bucket above 0)"
+        : NULL;
+    if (problem != NULL)
+        fprintf(stderr, "rsspp-sink: %s\n", problem);
+    return problem != NULL ? -1 : 0;
 }
 
 int answered_without_eal(int argc, char **argv) {
@@ -146,6 +194,10 @@ int parse_options(int argc, char **argv, struct sink_options *options) {
         case OPT_DURATION: bad = number(name, optarg, 0, 1e9, &value); options->duration = value; break;
         case OPT_RING: bad = number(name, optarg, 2, 1 << 20, &value); options->ring_size = (uint32_t)value; break;
         case OPT_MBUFS: bad = number(name, optarg, 512, 1 << 26, &value); options->mbufs = (uint32_t)value; break;
+        case OPT_GENERATE: bad = generated_flows(optarg, options); break;
+        case OPT_CHECK: options->check_flows = 1; break;
+        case OPT_SHARED: options->shared_table = 1; break;
+        case OPT_OWNER_SOCKET: options->owner_socket = optarg; break;
         case OPT_HELP: print_usage(stdout); exit(0);
         default: bad = 1; fputs(usage, stderr); break;
         }
@@ -160,5 +212,5 @@ int parse_options(int argc, char **argv, struct sink_options *options) {
         fprintf(stderr, "rsspp-sink: --ring-size %u: expected a power of two\n", options->ring_size);
         return -1;
     }
-    return 0;
+    return check_combinations(options);
 }

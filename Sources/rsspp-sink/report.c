@@ -1,9 +1,11 @@
 /* What rsspp-sink prints on stdout, one JSON object per line: "ready" once running, "table"
- * on SIGUSR1, and on exit one "queue" line per queue, a "port" line and a cumulative "load"
- * record of rsspp's contract (man rsspp-records.5) that rss-plan can read. */
+ * on SIGUSR1, and on exit one "queue" line per queue, a "port" line, an "owner" line (per-bucket
+ * tables), a "flows" line (--check-flows) and a cumulative "load" record of rsspp's contract
+ * (man rsspp-records.5) that rss-plan can read. */
 #include <inttypes.h>
 #include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -86,11 +88,21 @@ static void report_queues(const struct sink *sink, const uint16_t *table) {
                ",\"load\":%.6f,\"busy_cycles\":%" PRIu64 ",\"idle_cycles\":%" PRIu64
                ",\"software_hashed\":%" PRIu64 ",\"dispatched\":%" PRIu64 ",\"dropped\":%" PRIu64
                ",\"flows\":%" PRIu32 ",\"new_flows\":%" PRIu64 ",\"flow_overflows\":%" PRIu64
-               ",\"cpu_seconds\":%.6f}\n",
+               ",\"park_drops\":%" PRIu64 ",\"expired_freed\":%" PRIu64,
                q, stats->packets, stats->bytes, load(counted->busy_cycles, counted->idle_cycles),
                counted->busy_cycles, counted->idle_cycles, counted->software_hashed,
                dispatch->dispatched, dispatch->dropped, flows, stats->new_flows,
-               stats->flow_overflows, stats->cpu_seconds);
+               stats->flow_overflows, stats->park_drops, stats->expired);
+        if (sink->owner != NULL) {
+            struct rsspp_owner_stats owned;
+            rsspp_owner_stats(sink->owner, q, &owned);
+            printf(",\"parked\":%" PRIu64 ",\"replayed\":%" PRIu64 ",\"overflows\":%" PRIu64
+                   ",\"expired\":%" PRIu64 ",\"late\":%" PRIu64 ",\"released\":%" PRIu64
+                   ",\"acquired\":%" PRIu64 ",\"handover_max_us\":%.3f",
+                   owned.parked, owned.replayed, owned.overflows, owned.expired, owned.late,
+                   owned.released, owned.acquired, owned.handover_max_ns / 1e3);
+        }
+        printf(",\"cpu_seconds\":%.6f}\n", stats->cpu_seconds);
     }
 }
 
@@ -136,6 +148,114 @@ static void report_load(const struct sink *sink, const uint16_t *table, double s
     rte_free(bytes);
 }
 
+static int by_value(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Nearest rank, as the project's Statistics module computes percentiles. */
+static double percentile_us(const uint32_t *sorted, uint32_t count, double fraction) {
+    if (count == 0)
+        return 0;
+    uint32_t rank = (uint32_t)(fraction * count + 0.999999999);
+    return sorted[RTE_MAX(rank, 1u) - 1] / 1e3;
+}
+
+/* The handovers over all queues: how many, how long (request -> ownership), what they parked. */
+static void report_owner(const struct sink *sink) {
+    struct rsspp_owner_stats total = {0};
+    uint32_t samples = 0;
+    for (uint16_t q = 0; q < sink->options.queues; q++) {
+        struct rsspp_owner_stats owned;
+        rsspp_owner_stats(sink->owner, q, &owned);
+        total.parked += owned.parked;
+        total.replayed += owned.replayed;
+        total.overflows += owned.overflows;
+        total.expired += owned.expired;
+        total.late += owned.late;
+        total.released += owned.released;
+        total.acquired += owned.acquired;
+        total.handover_ns += owned.handover_ns;
+        total.handover_max_ns = RTE_MAX(total.handover_max_ns, owned.handover_max_ns);
+        samples += sink->workers[q].stats.handovers_sampled;
+    }
+    uint32_t *latencies = malloc((samples + 1) * sizeof(uint32_t)), filled = 0;
+    if (latencies == NULL) {
+        fprintf(stderr, "rsspp-sink: no memory for the handover percentiles\n");
+        samples = 0;
+    }
+    for (uint16_t q = 0; latencies != NULL && q < sink->options.queues; q++) {
+        const struct worker_stats *stats = &sink->workers[q].stats;
+        memcpy(latencies + filled, stats->handover_ns, stats->handovers_sampled * sizeof(uint32_t));
+        filled += stats->handovers_sampled;
+    }
+    if (samples > 0)
+        qsort(latencies, samples, sizeof(uint32_t), by_value);
+    printf("{\"type\":\"owner\",\"handovers\":%" PRIu64 ",\"released\":%" PRIu64
+           ",\"handover_mean_us\":%.3f,\"handover_median_us\":%.3f,\"handover_p99_us\":%.3f"
+           ",\"handover_max_us\":%.3f,\"latency_samples\":%" PRIu32 ",\"parked\":%" PRIu64
+           ",\"replayed\":%" PRIu64 ",\"parked_per_handover\":%.3f,\"overflows\":%" PRIu64
+           ",\"expired\":%" PRIu64 ",\"late\":%" PRIu64 "}\n",
+           total.acquired, total.released,
+           total.acquired ? total.handover_ns / 1e3 / (double)total.acquired : 0,
+           percentile_us(latencies, samples, 0.5), percentile_us(latencies, samples, 0.99),
+           total.handover_max_ns / 1e3, samples, total.parked, total.replayed,
+           total.acquired ? (double)total.parked / (double)total.acquired : 0, total.overflows,
+           total.expired, total.late);
+    free(latencies);
+}
+
+struct flow_states {
+    const struct traffic *traffic;
+    uint64_t *next_sequence; /* per generated flow, from its state */
+    uint64_t *packets;
+};
+
+static void note_flow(const struct flow *flow, void *context) {
+    struct flow_states *states = context;
+    int64_t index = traffic_flow_index(states->traffic, flow);
+    if (index >= 0) {
+        states->next_sequence[index] = flow->next_sequence;
+        states->packets[index] = flow->packets;
+    }
+}
+
+/* --check-flows: what the workers found, and every flow's state beside what was generated. */
+static void report_flows(const struct sink *sink) {
+    uint32_t flows = sink->traffic.flows;
+    struct flow_states states = {
+        .traffic = &sink->traffic,
+        .next_sequence = calloc(flows, sizeof(uint64_t)),
+        .packets = calloc(flows, sizeof(uint64_t)),
+    };
+    struct flow_check total = {0};
+    for (uint16_t q = 0; q < sink->options.queues; q++) {
+        const struct flow_check *check = &sink->workers[q].stats.check;
+        total.in_order += check->in_order;
+        total.reordered += check->reordered;
+        total.gaps += check->gaps;
+        total.overlaps += check->overlaps;
+        total.untracked += check->untracked;
+    }
+    if (states.next_sequence == NULL || states.packets == NULL) {
+        fprintf(stderr, "rsspp-sink: no memory for the flows' report\n");
+    } else {
+        flow_visit(&sink->flows, rte_rdtsc(), note_flow, &states);
+        printf("{\"type\":\"flows\",\"flows\":%" PRIu32 ",\"in_order\":%" PRIu64
+               ",\"reordered\":%" PRIu64 ",\"gaps\":%" PRIu64 ",\"overlaps\":%" PRIu64
+               ",\"untracked\":%" PRIu64 ",\"sent\":",
+               flows, total.in_order, total.reordered, total.gaps, total.overlaps, total.untracked);
+        print_counts(sink->traffic.sent, flows);
+        printf(",\"next_sequence\":");
+        print_counts(states.next_sequence, flows);
+        printf(",\"state_packets\":");
+        print_counts(states.packets, flows);
+        printf("}\n");
+    }
+    free(states.next_sequence);
+    free(states.packets);
+}
+
 void report_exit(const struct sink *sink) {
     double seconds = (double)(rte_rdtsc() - sink->start_tsc) / (double)rte_get_tsc_hz();
     uint32_t size = rsspp_port_block(sink->rsspp)->table_size;
@@ -143,6 +263,10 @@ void report_exit(const struct sink *sink) {
     int have_table = current_table(sink, table) == 0;
     report_queues(sink, have_table ? table : NULL);
     report_port(sink, seconds);
+    if (sink->owner != NULL)
+        report_owner(sink);
+    if (sink->options.check_flows)
+        report_flows(sink);
     if (sink->options.count && have_table)
         report_load(sink, table, seconds);
 }

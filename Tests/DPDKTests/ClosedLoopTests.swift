@@ -23,7 +23,7 @@ extension DPDKPath {
             let traffic = SkewedTraffic(tableSize: 128, queues: 4)
             try writeFile(capture, CaptureFormat.pcap.file(traffic.frames().map { (0, $0) }, linkType: .ethernet))
             let options = ["--software-rss", "--queues", "4", "--rate", "\(Int(Self.rate))", "--yield",
-                           "--work-cycles", "\(try workCycles(hotLoad: 0.45, hotShare: traffic.hotShare))"]
+                           "--work-cycles", "\(try workCycles(load: 0.45, packetsPerSecond: Self.rate * traffic.hotShare))"]
 
             let exit = try Primary.with(vdev: "net_pcap0,rx_pcap=\(capture),infinite_rx=1", workers: 4, options: options,
                                         secondaries: true) { primary in
@@ -47,15 +47,6 @@ extension DPDKPath {
 
         static func imbalanceOf(_ record: LoadRecord) -> Double {
             imbalance(record.queueLoad, over: Array(0..<record.queues))
-        }
-
-        /// Cycles per packet that load the hot queue to about `hotLoad` at `rate`, from the TSC
-        /// frequency the kernel measured.
-        func workCycles(hotLoad: Double, hotShare: Double) throws -> Int {
-            let cpuinfo = String(decoding: try readFile("/proc/cpuinfo"), as: UTF8.self)
-            let line = try #require(cpuinfo.split(separator: "\n").first { $0.hasPrefix("cpu MHz") })
-            let megahertz = try #require(Double(String(line.split(separator: ":").last!).trimmingWhitespace()))
-            return Int(hotLoad / (Self.rate * hotShare) * megahertz * 1e6)
         }
 
         /// `rss-count | rss-plan | rss-apply` for 8 epochs, the load records kept with tee.

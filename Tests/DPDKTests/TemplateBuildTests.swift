@@ -7,8 +7,8 @@ import TestSupport
 
 extension DPDKPath {
     /// The C route: scripts/install-dpdk-lib installs the library, its header and
-    /// rsspp-dpdk.pc; rsspp-sink's sources, the template users copy, build with nothing but
-    /// `pkg-config --cflags --libs rsspp-dpdk` and count.
+    /// rsspp-dpdk.pc, and the owner library beside it; rsspp-sink's sources, the template users
+    /// copy, build with nothing but `pkg-config --cflags --libs rsspp-dpdk rsspp-owner` and count.
     @Suite struct TemplateBuildTests {
         static let repository: String = {
             var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
@@ -24,8 +24,8 @@ extension DPDKPath {
                 set -e
                 '\(repository)/scripts/install-dpdk-lib' '\(prefix)' 2> install.log
                 export PKG_CONFIG_PATH='\(prefix)/lib/pkgconfig'
-                pkg-config --exists rsspp-owner # installed beside it
-                ${CC:-cc} -O2 -o sink '\(repository)'/Sources/rsspp-sink/*.c $(pkg-config --cflags --libs rsspp-dpdk) \
+                ${CC:-cc} -O2 -o sink '\(repository)'/Sources/rsspp-sink/*.c \
+                    $(pkg-config --cflags --libs rsspp-dpdk rsspp-owner) -lm \
                     -Wl,-rpath,'\(prefix)/lib'
                 ./sink --no-huge -m 128 --no-shconf --no-pci --no-telemetry --log-level=error \
                     --file-prefix \(runtime) --lcores='(0-1)@(\(try allowedCPUs()))' --vdev=net_null0 \

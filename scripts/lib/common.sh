@@ -30,3 +30,30 @@ ensure_packages() {
 # (headers, libraries, and the net_null, net_pcap and net_ring PMDs the tests use) for dpdk:, and
 # libjansson for the owner library's control socket.
 build_packages=(libpcap-dev libbpf-dev linux-libc-dev pkg-config libdpdk-dev libjansson-dev)
+
+# field NAME LINE: the number after "NAME": in a JSON line.
+field() { grep -o "\"$1\":[0-9.e+-]*" <<< "$2" | head -1 | cut -d: -f2; }
+# stats: "MIN MEDIAN MAX" of the numbers on stdin, one a line.
+stats() { sort -g | awk '{v[NR]=$1} END {print v[1], (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2, v[NR]}'; }
+median() { stats | cut -d' ' -f2; }
+
+# hugepages_reserve PAGES DIR: adds PAGES 2 MB pages to the kernel's pool (under the lock the
+# DPDK tests take too, so that concurrent reservations add up) and mounts hugetlbfs on DIR.
+# hugepages_release undoes both; call it from the script's EXIT trap.
+hugepages_pages=0 hugepages_mount=
+hugepages_adjust() {
+    (flock 9; echo $(( $(cat /proc/sys/vm/nr_hugepages) + $1 )) > /proc/sys/vm/nr_hugepages) \
+        9>/tmp/rsspp-dpdk-hugepages.lock
+}
+hugepages_reserve() {
+    hugepages_adjust "$1"
+    hugepages_pages=$1
+    mkdir "$2"
+    mount -t hugetlbfs -o pagesize=2M,size=$(( $1 * 2 ))M nodev "$2"
+    hugepages_mount=$2
+}
+hugepages_release() {
+    [ -n "$hugepages_mount" ] && mountpoint -q "$hugepages_mount" && umount "$hugepages_mount"
+    [ "$hugepages_pages" -gt 0 ] && hugepages_adjust "-$hugepages_pages"
+    hugepages_pages=0 hugepages_mount=
+}

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import RSSRecords
+import Testing
 import TestSupport
 
 /// A run of rsspp-sink, the reference primary, with what it needs made for it alone: a
@@ -100,6 +101,7 @@ final class Primary {
         let loads = try String(decoding: readFile(stdoutPath), as: UTF8.self).split(separator: "\n")
             .filter { $0.contains("\"type\":\"load\"") }
         return SinkExit(queues: try lines(ofType: "queue"), port: try lines(ofType: "port").last,
+                        owner: try lines(ofType: "owner").last, flows: try lines(ofType: "flows").last,
                         load: try loads.last.map { try LoadRecord(jsonLine: Array($0.utf8), lineNumber: 1) })
     }
 
@@ -121,13 +123,43 @@ final class Primary {
     }
 }
 
-/// What rsspp-sink printed on exit: a line per queue, the port's line, the cumulative load record.
+/// What rsspp-sink printed on exit: a line per queue, the port's line, the owner's handovers (per-bucket
+/// tables), the flow check (--check-flows), the cumulative load record.
 struct SinkExit {
     let queues: [SinkLine]
     let port: SinkLine?
+    let owner: SinkLine?
+    let flows: SinkLine?
     let load: LoadRecord?
 
     func total(_ field: String) throws -> Int { try queues.reduce(0) { try $0 + $1.integer(field) } }
+}
+
+extension SinkExit {
+    /// What an exact run of generated traffic with --check-flows and per-bucket tables shows:
+    /// nothing reordered, lost, dropped, expired or touched by two workers at once, every packet
+    /// generated processed, each flow's state equal to what was sent. `context` goes into every
+    /// failure (a seed).
+    func expectEveryFlowExact(_ context: String) throws {
+        let port = try #require(self.port), owner = try #require(self.owner), flows = try #require(self.flows)
+        let counters = try ["reordered", "gaps", "overlaps", "untracked"].map { ("flows \($0)", try flows.integer($0)) }
+            + ["expired", "overflows", "late"].map { ("owner \($0)", try owner.integer($0)) }
+            + ["dropped", "park_drops", "expired_freed", "flow_overflows"].map { ("queues' \($0)", try total($0)) }
+        for (name, value) in counters {
+            #expect(value == 0, "\(name): \(value) (\(context))")
+        }
+        #expect(try owner.integer("replayed") == owner.integer("parked"), "every parked packet replayed")
+        let generated = try port.integer("dispatcher_received")
+        #expect(generated > 0)
+        #expect(try total("packets") == generated, "every packet generated was processed (\(context))")
+        for (queue, line) in queues.enumerated() {
+            #expect(try line.integer("packets") == line.integer("dispatched"), "queue \(queue) (\(context))")
+        }
+        let sent = try flows.integers("sent")
+        #expect(sent.reduce(0, +) == generated, "the generator's per-flow counts add up to what it dispatched")
+        #expect(try flows.integers("next_sequence") == sent, "each flow's state expects the next packet sent (\(context))")
+        #expect(try flows.integers("state_packets") == sent, "each flow's state counted every packet sent (\(context))")
+    }
 }
 
 /// One JSON line of rsspp-sink: numbers, strings and integer arrays by member name.
@@ -160,4 +192,15 @@ struct SinkLine {
     }
 
     func string(_ key: String) -> String? { strings[key] }
+}
+
+/// TSC cycles of work per packet (rsspp-sink's --work-cycles) that load a queue receiving
+/// `packetsPerSecond` to about `load`, from the TSC frequency the kernel measured.
+func workCycles(load: Double, packetsPerSecond: Double) throws -> Int {
+    let cpuinfo = String(decoding: try readFile("/proc/cpuinfo"), as: UTF8.self)
+    guard let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("cpu MHz") }),
+          let megahertz = Double(String(line.split(separator: ":").last!).trimmingWhitespace()) else {
+        throw TestFailure("/proc/cpuinfo has no \"cpu MHz\" line")
+    }
+    return Int(load / packetsPerSecond * megahertz * 1e6)
 }
