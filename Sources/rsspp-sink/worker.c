@@ -152,13 +152,16 @@ static void sample_handovers(struct sink *sink, struct worker *worker) {
     stats->handover_sum_seen = owned.handover_ns;
 }
 
-static void poll_owner(struct sink *sink, struct worker *worker, uint16_t received) {
-    rsspp_owner_poll(sink->owner, worker->queue, received, received == 0);
+/* `empty`: a receive ran this iteration and found the queue empty. An iteration the pacer
+ * allowed no receive proves nothing about the queue: calling it empty would let the owner
+ * release a bucket with packets still waiting (drain rule 2). */
+static void poll_owner(struct sink *sink, struct worker *worker, uint16_t received, int empty) {
+    rsspp_owner_poll(sink->owner, worker->queue, received, empty);
     sample_handovers(sink, worker);
 }
 
 static void process(struct sink *sink, struct worker *worker, struct rte_mbuf **packets,
-                    uint16_t count) {
+                    uint16_t count, int empty) {
     uint64_t now = rte_rdtsc(), bytes = 0;
     if (worker->counter != NULL)
         rsspp_account(worker->counter, count, now);
@@ -195,7 +198,7 @@ static void process(struct sink *sink, struct worker *worker, struct rte_mbuf **
     rte_pktmbuf_free_bulk(done, finished);
     /* Every iteration, idle or not: an idle old owner must still hand its buckets over. */
     if (sink->owner != NULL)
-        poll_owner(sink, worker, count);
+        poll_owner(sink, worker, count, empty);
     if (count == 0)
         idle(&sink->options);
 }
@@ -209,14 +212,14 @@ int worker_main(void *argument) {
     /* In software RSS the dispatcher stops first; a worker then empties its ring, so that every
      * packet dispatched is processed. */
     while (!sink->quit || (worker->ring != NULL && !rte_ring_empty(worker->ring))) {
-        uint16_t count;
+        uint16_t count, allowed = BURST;
         if (worker->ring != NULL) {
             count = (uint16_t)rte_ring_dequeue_burst(worker->ring, (void **)packets, BURST, NULL);
         } else {
-            uint16_t allowed = pacer_allow(&pacer, BURST);
+            allowed = pacer_allow(&pacer, BURST);
             count = allowed == 0 ? 0 : rte_eth_rx_burst(options->port, worker->queue, packets, allowed);
         }
-        process(sink, worker, packets, count);
+        process(sink, worker, packets, count, allowed > 0 && count == 0);
     }
     /* CPU time, unlike wall time, is what the worker cost even on a core shared with others. */
     struct timespec cpu;
@@ -255,7 +258,7 @@ void drain_parked(struct sink *sink) {
     for (int round = 0; sink->owner != NULL && round < 1000; round++) {
         uint64_t parked = 0;
         for (uint16_t q = 0; q < sink->options.queues; q++) {
-            poll_owner(sink, &sink->workers[q], 0);
+            poll_owner(sink, &sink->workers[q], 0, 1);
             struct rsspp_owner_stats owned;
             rsspp_owner_stats(sink->owner, q, &owned);
             parked += owned.parked - owned.replayed - owned.expired;
