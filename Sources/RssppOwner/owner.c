@@ -555,10 +555,12 @@ int rsspp_owner_request(struct rsspp_owner *owner, uint32_t bucket, uint16_t que
                         owner->queue_count);
         return -1;
     }
-    struct bucket *b = &owner->buckets[bucket];
-    atomic_store_explicit(&b->steered, queue, memory_order_relaxed);
-    if ((atomic_load(&b->owner) != queue || atomic_load(&b->pending) != 0) &&
-        !file_request(owner, bucket, queue, stamp)) {
+    atomic_store_explicit(&owner->buckets[bucket].steered, queue, memory_order_relaxed);
+    /* Filed even when `queue` seems to own the bucket with nothing pending: the owner and the
+     * pending count are two loads, and a whole handover away from `queue` can fall between
+     * them. A request by the owner itself costs one look at its next poll (first_request drops
+     * it). */
+    if (!file_request(owner, bucket, queue, stamp)) {
         owner_set_error("rsspp_owner_request: bucket %u to queue %u: out of memory", bucket,
                         queue);
         return -1;
