@@ -24,8 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
 #include "internal.h"
 
 #define NONE UINT32_MAX
@@ -141,12 +139,6 @@ void owner_set_error(const char *format, ...) {
 
 const char *rsspp_owner_error(void) {
     return error_text;
-}
-
-static uint64_t now_ns(void) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 }
 
 /* The counters are written by one thread only: a relaxed load and store, no RMW. */
@@ -531,18 +523,22 @@ void rsspp_owner_poll(struct rsspp_owner *owner, uint16_t queue, uint32_t receiv
     }
     struct queue *q = &owner->queues[queue];
     struct evidence evidence = {.received = received, .empty = empty};
+    /* One clock read per poll. As the next iteration's start it is early (the poll's work
+     * follows it), which is conservative: `filed_ns < iteration_start_ns` then claims a
+     * receive after the filing only when the receive also came after this read; a request
+     * filed during the poll waits one more empty receive. */
+    uint64_t now = now_ns();
     if (atomic_load_explicit(&q->attention, memory_order_relaxed)) {
         atomic_store(&q->attention, 0);
         set_take(&q->notes, look, owner, queue, &evidence);
     }
     advance_drains(owner, queue, &evidence);
-    uint64_t now = now_ns();
-    if (now > owner->park_timeout_ns)
+    if (q->oldest != NONE && now > owner->park_timeout_ns)
         expire_parked(owner, queue, now - owner->park_timeout_ns);
     if (empty)
         q->last_empty_poll = q->polls;
     q->polls++;
-    q->iteration_start_ns = now_ns();
+    q->iteration_start_ns = now;
 }
 
 /* ---- any thread ---- */

@@ -64,12 +64,6 @@ struct rsspp_owner_server {
     char message[RSSPP_MIGRATE_MESSAGE_MAX];
 };
 
-static uint64_t now_ns(void) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-}
-
 /* `text` cut to QUOTE_MAX bytes of printable ASCII, so that an error answer stays short and
  * valid UTF-8 whatever the peer sent. */
 static const char *quoted(const char *text, char out[QUOTE_MAX + 4]) {
