@@ -383,7 +383,7 @@ static bool count_reached(struct rsspp_owner *owner, struct queue *q, uint16_t q
 
 /* The owner looks at the bucket's requests and hands it over when the drain for the first is
  * complete. `evidence`: the poll's, or NULL inside enter. True while the queue still owns it. */
-static bool settle(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
+static bool hand_over_if_drained(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
                    const struct evidence *evidence) {
     struct queue *q = &owner->queues[queue];
     struct held *h = &q->held[bucket];
@@ -440,7 +440,7 @@ static void acquire(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
         owner->replay(owner->context, queue, bucket, packet);
         bump(&q->counters.replayed, 1);
     }
-    settle(owner, queue, bucket, evidence);
+    hand_over_if_drained(owner, queue, bucket, evidence);
 }
 
 /* A note for the queue: a request for a bucket it owns, or a bucket handed to it. */
@@ -449,7 +449,7 @@ static void look(struct rsspp_owner *owner, uint16_t queue, uint32_t bucket,
     if (atomic_load_explicit(&owner->buckets[bucket].owner, memory_order_acquire) != queue)
         return;
     if (owner->queues[queue].held[bucket].flags & HELD_OWNED)
-        settle(owner, queue, bucket, evidence);
+        hand_over_if_drained(owner, queue, bucket, evidence);
     else
         acquire(owner, queue, bucket, evidence);
 }
@@ -474,7 +474,7 @@ enum rsspp_verdict rsspp_owner_enter(struct rsspp_owner *owner, uint16_t queue, 
     struct held *h = &q->held[bucket];
     if (current == queue && !(h->flags & HELD_OWNED) && h->park_head == NONE)
         acquire(owner, queue, bucket, NULL);
-    if ((h->flags & HELD_OWNED) && settle(owner, queue, bucket, NULL))
+    if ((h->flags & HELD_OWNED) && hand_over_if_drained(owner, queue, bucket, NULL))
         return RSSPP_PROCESS;
     /* Not ours (or ours with a replay still due at the next poll). */
     bool late = (h->flags & HELD_LATE) && q->last_empty_poll <= h->released_poll &&
@@ -495,7 +495,7 @@ static void advance_drains(struct rsspp_owner *owner, uint16_t queue,
         uint32_t bucket = q->draining[i];
         struct held *h = &q->held[bucket];
         if (h->flags & HELD_DRAINING)
-            settle(owner, queue, bucket, evidence);
+            hand_over_if_drained(owner, queue, bucket, evidence);
         if (h->flags & HELD_DRAINING)
             q->draining[kept++] = bucket;
         else
@@ -584,8 +584,11 @@ uint16_t rsspp_owner_queues(const struct rsspp_owner *owner) {
 void rsspp_owner_stats(const struct rsspp_owner *owner, uint16_t queue,
                        struct rsspp_owner_stats *stats) {
     memset(stats, 0, sizeof *stats);
-    if (queue >= owner->queue_count)
+    if (queue >= owner->queue_count) {
+        owner_set_error("rsspp_owner_stats: queue %u is out of range (%u queues)", queue,
+                        owner->queue_count);
         return;
+    }
     const struct counters *c = &owner->queues[queue].counters;
 #define READ(field) stats->field = atomic_load_explicit(&c->field, memory_order_relaxed)
     READ(parked);
@@ -602,7 +605,7 @@ void rsspp_owner_stats(const struct rsspp_owner *owner, uint16_t queue,
 
 /* ---- life cycle ---- */
 
-static bool check_config(const struct rsspp_owner_config *config) {
+static bool check_owner_config(const struct rsspp_owner_config *config) {
     if (!config) {
         owner_set_error("rsspp_owner_create: no configuration");
         return false;
@@ -651,7 +654,7 @@ static bool queue_init(struct queue *q, uint32_t buckets, uint32_t park_capacity
 }
 
 struct rsspp_owner *rsspp_owner_create(const struct rsspp_owner_config *config) {
-    if (!check_config(config))
+    if (!check_owner_config(config))
         return NULL;
     struct rsspp_owner *owner = calloc(1, sizeof *owner);
     if (!owner) {

@@ -23,7 +23,7 @@
 #include "internal.h"
 #include "rsspp_owner.h"
 
-/* How often pending answers are checked: the resolution of rss-migrate's latency_us. */
+/* How often unanswered migrates are checked: the resolution of rss-migrate's latency_us. */
 #define SETTLE_INTERVAL_NS 200000
 /* The longest quoted piece of a peer's message in an error answer. */
 #define QUOTE_MAX 40
@@ -34,8 +34,8 @@ struct move {
 };
 
 /* A valid migrate not answered yet: it waits until every bucket is on its `to`. */
-struct pending {
-    struct pending *next;
+struct unanswered {
+    struct unanswered *next;
     uint64_t seq;
     uint64_t deadline_ns;
     uint32_t count;
@@ -46,7 +46,7 @@ struct peer {
     struct peer *next;
     int fd;
     int gone; /* hung up or stopped reading answers: removed at the end of the poll */
-    struct pending *pending;
+    struct unanswered *unanswered; /* its migrates waiting for their answer, oldest first */
 };
 
 struct rsspp_owner_server {
@@ -100,29 +100,29 @@ static void answer_error(struct peer *peer, uint64_t seq, const char *format, ..
     answer(peer, seq, error);
 }
 
-/* Answers and forgets the pending migrates that have settled or timed out. */
-static void settle(struct rsspp_owner_server *server) {
+/* Answers and forgets the unanswered migrates that have settled or timed out. */
+static void answer_finished_migrates(struct rsspp_owner_server *server) {
     uint64_t now = now_ns();
     for (struct peer *peer = server->peers; peer; peer = peer->next) {
-        struct pending **link = &peer->pending;
+        struct unanswered **link = &peer->unanswered;
         while (*link) {
-            struct pending *pending = *link;
+            struct unanswered *migrate = *link;
             uint32_t waiting = 0;
-            while (waiting < pending->count
-                   && rsspp_owner_of(server->owner, pending->moves[waiting].bucket) == pending->moves[waiting].to)
+            while (waiting < migrate->count
+                   && rsspp_owner_of(server->owner, migrate->moves[waiting].bucket) == migrate->moves[waiting].to)
                 waiting++;
-            if (waiting == pending->count) {
-                answer(peer, pending->seq, NULL);
-            } else if (now >= pending->deadline_ns) {
-                uint32_t bucket = pending->moves[waiting].bucket;
-                answer_error(peer, pending->seq, "bucket %u still on queue %u after %u ms", bucket,
+            if (waiting == migrate->count) {
+                answer(peer, migrate->seq, NULL);
+            } else if (now >= migrate->deadline_ns) {
+                uint32_t bucket = migrate->moves[waiting].bucket;
+                answer_error(peer, migrate->seq, "bucket %u still on queue %u after %u ms", bucket,
                              rsspp_owner_of(server->owner, bucket), server->config.ack_timeout_ms);
             } else {
-                link = &pending->next;
+                link = &migrate->next;
                 continue;
             }
-            *link = pending->next;
-            free(pending);
+            *link = migrate->next;
+            free(migrate);
         }
     }
 }
@@ -131,7 +131,7 @@ static void settle(struct rsspp_owner_server *server) {
 static void tick_while_pending(struct rsspp_owner_server *server) {
     int pending = 0;
     for (struct peer *peer = server->peers; peer && !pending; peer = peer->next)
-        pending = peer->pending != NULL;
+        pending = peer->unanswered != NULL;
     if (pending == server->ticking)
         return;
     struct itimerspec interval;
@@ -151,20 +151,20 @@ static void supersede(struct rsspp_owner_server *server, uint64_t seq, const str
     for (uint32_t i = 0; i < count; i++)
         server->listed[moves[i].bucket] = 1;
     for (struct peer *peer = server->peers; peer; peer = peer->next) {
-        struct pending **link = &peer->pending;
+        struct unanswered **link = &peer->unanswered;
         while (*link) {
-            struct pending *pending = *link;
+            struct unanswered *migrate = *link;
             uint32_t shared = 0;
-            while (shared < pending->count && !server->listed[pending->moves[shared].bucket])
+            while (shared < migrate->count && !server->listed[migrate->moves[shared].bucket])
                 shared++;
-            if (shared == pending->count) {
-                link = &pending->next;
+            if (shared == migrate->count) {
+                link = &migrate->next;
                 continue;
             }
-            answer_error(peer, pending->seq, "bucket %u superseded by seq %llu", pending->moves[shared].bucket,
+            answer_error(peer, migrate->seq, "bucket %u superseded by seq %llu", migrate->moves[shared].bucket,
                          (unsigned long long)seq);
-            *link = pending->next;
-            free(pending);
+            *link = migrate->next;
+            free(migrate);
         }
     }
     for (uint32_t i = 0; i < count; i++)
@@ -182,9 +182,9 @@ static int bounded(json_t *object, const char *name, json_int_t minimum, json_in
     return *value >= minimum && *value < limit ? 0 : -1;
 }
 
-/* Checks one move of `moves` and adds it to `pending`; 0, or -1 with `error` set. */
+/* Checks one move of `moves` and adds it to `migrate`; 0, or -1 with `error` set. */
 static int take_move(struct rsspp_owner_server *server, json_t *item, uint32_t index,
-                     struct pending *pending, char *error, size_t size) {
+                     struct unanswered *migrate, char *error, size_t size) {
     uint32_t buckets = rsspp_owner_buckets(server->owner);
     uint16_t queues = rsspp_owner_queues(server->owner);
     json_int_t bucket, from, to;
@@ -201,34 +201,34 @@ static int take_move(struct rsspp_owner_server *server, json_t *item, uint32_t i
         snprintf(error, size, "moves[%u] lists bucket %lld again", index, (long long)bucket);
     else {
         server->listed[bucket] = 1;
-        pending->moves[pending->count++] = (struct move){.bucket = (uint32_t)bucket, .to = (uint16_t)to};
+        migrate->moves[migrate->count++] = (struct move){.bucket = (uint32_t)bucket, .to = (uint16_t)to};
         return 0;
     }
     return -1;
 }
 
-/* The moves of `root`, all checked, as a pending answer; NULL with `error` set. */
-static struct pending *take_moves(struct rsspp_owner_server *server, json_t *root, char *error, size_t size) {
+/* The moves of `root`, all checked, as an unanswered migrate; NULL with `error` set. */
+static struct unanswered *take_moves(struct rsspp_owner_server *server, json_t *root, char *error, size_t size) {
     json_t *moves = json_object_get(root, "moves");
     if (!json_is_array(moves)) {
         snprintf(error, size, "\"moves\" is missing or not an array");
         return NULL;
     }
-    struct pending *pending = calloc(1, sizeof *pending + json_array_size(moves) * sizeof(struct move));
-    if (!pending) {
+    struct unanswered *migrate = calloc(1, sizeof *migrate + json_array_size(moves) * sizeof(struct move));
+    if (!migrate) {
         snprintf(error, size, "out of memory for %zu moves", json_array_size(moves));
         return NULL;
     }
     int failed = 0;
     for (uint32_t i = 0; i < json_array_size(moves) && !failed; i++)
-        failed = take_move(server, json_array_get(moves, i), i, pending, error, size) < 0;
-    for (uint32_t i = 0; i < pending->count; i++)
-        server->listed[pending->moves[i].bucket] = 0;
+        failed = take_move(server, json_array_get(moves, i), i, migrate, error, size) < 0;
+    for (uint32_t i = 0; i < migrate->count; i++)
+        server->listed[migrate->moves[i].bucket] = 0;
     if (failed) {
-        free(pending);
+        free(migrate);
         return NULL;
     }
-    return pending;
+    return migrate;
 }
 
 /* The message's seq when it is a positive integer, else 0 (what an error answer carries). */
@@ -265,16 +265,16 @@ static int check_header(const struct rsspp_owner_server *server, json_t *root, c
 }
 
 /* Files the requests of a checked migrate; its answer waits behind the peer's earlier ones. */
-static void file(struct rsspp_owner_server *server, struct peer *peer, struct pending *pending, double applied) {
-    pending->deadline_ns = now_ns() + (uint64_t)server->config.ack_timeout_ms * 1000000u;
-    supersede(server, pending->seq, pending->moves, pending->count);
+static void file(struct rsspp_owner_server *server, struct peer *peer, struct unanswered *migrate, double applied) {
+    migrate->deadline_ns = now_ns() + (uint64_t)server->config.ack_timeout_ms * 1000000u;
+    supersede(server, migrate->seq, migrate->moves, migrate->count);
     uint64_t stamp = server->config.switch_stamp ? server->config.switch_stamp(server->config.context, applied) : 0;
-    for (uint32_t i = 0; i < pending->count; i++)
-        rsspp_owner_request(server->owner, pending->moves[i].bucket, pending->moves[i].to, stamp);
-    struct pending **last = &peer->pending;
+    for (uint32_t i = 0; i < migrate->count; i++)
+        rsspp_owner_request(server->owner, migrate->moves[i].bucket, migrate->moves[i].to, stamp);
+    struct unanswered **last = &peer->unanswered;
     while (*last)
         last = &(*last)->next;
-    *last = pending;
+    *last = migrate;
 }
 
 /* One datagram of `length` bytes in server->message: a migrate is filed and waits for its
@@ -287,15 +287,15 @@ static void handle(struct rsspp_owner_server *server, struct peer *peer, size_t 
         answer_error(peer, 0, "not JSON: %s at byte %d", parse.text, parse.position);
         return;
     }
-    struct pending *pending = NULL;
+    struct unanswered *migrate = NULL;
     if (!json_is_object(root))
         snprintf(error, sizeof error, "not a JSON object");
     else if (check_header(server, root, error, sizeof error) == 0)
-        pending = take_moves(server, root, error, sizeof error);
+        migrate = take_moves(server, root, error, sizeof error);
     uint64_t seq = json_is_object(root) ? (uint64_t)seq_of(root) : 0;
-    if (pending) {
-        pending->seq = seq;
-        file(server, peer, pending, json_number_value(json_object_get(root, "applied")));
+    if (migrate) {
+        migrate->seq = seq;
+        file(server, peer, migrate, json_number_value(json_object_get(root, "applied")));
     } else {
         answer(peer, seq, error);
     }
@@ -313,10 +313,10 @@ static void drop_peers(struct rsspp_owner_server *server, int all) {
             continue;
         }
         *link = peer->next;
-        while (peer->pending) {
-            struct pending *pending = peer->pending;
-            peer->pending = pending->next;
-            free(pending);
+        while (peer->unanswered) {
+            struct unanswered *migrate = peer->unanswered;
+            peer->unanswered = migrate->next;
+            free(migrate);
         }
         close(peer->fd); /* leaves the epoll set with it */
         free(peer);
@@ -418,7 +418,7 @@ int rsspp_owner_server_poll(struct rsspp_owner_server *server, int timeout_ms) {
             read_peer(server, source, events[i].events);
         }
     }
-    settle(server);
+    answer_finished_migrates(server);
     drop_peers(server, 0);
     tick_while_pending(server);
     return failed ? -1 : 0;
@@ -558,7 +558,7 @@ static int watch(struct rsspp_owner_server *server, int *fd) {
     return -1;
 }
 
-static int check_config(const struct rsspp_owner *owner, const struct rsspp_owner_server_config *config) {
+static int check_server_config(const struct rsspp_owner *owner, const struct rsspp_owner_server_config *config) {
     if (!owner || !config || !config->path || !*config->path)
         owner_set_error("rsspp_owner_server_open needs an owner, a configuration and a socket path");
     else if (config->mode & ~(mode_t)0777)
@@ -571,7 +571,7 @@ static int check_config(const struct rsspp_owner *owner, const struct rsspp_owne
 struct rsspp_owner_server *rsspp_owner_server_open(struct rsspp_owner *owner,
                                                    const struct rsspp_owner_server_config *config) {
     struct sockaddr_un address;
-    if (check_config(owner, config) < 0 || socket_address(config->path, &address) < 0)
+    if (check_server_config(owner, config) < 0 || socket_address(config->path, &address) < 0)
         return NULL;
     struct rsspp_owner_server *server = calloc(1, sizeof *server);
     if (!server) {

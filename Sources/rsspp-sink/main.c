@@ -340,6 +340,14 @@ int main(int argc, char **argv) {
         rsspp_owner_server_close(sink->server);
     if (sink->owner != NULL)
         rsspp_owner_free(sink->owner);
+    for (uint16_t q = 0; sink->workers != NULL && q < sink->options.queues; q++) {
+        rte_free(sink->workers[q].stats.handover_ns);
+        rte_ring_free(sink->workers[q].ring);
+    }
+    rte_free(sink->workers);
+    rte_free(sink->rings);
+    rte_free(sink->markers);
+    rte_free(sink->table_followed);
     flow_tables_free(&sink->flows);
     traffic_free(&sink->traffic);
     rsspp_port_free(sink->rsspp);

@@ -294,6 +294,17 @@ import Testing
         #expect(h.owner(of: 0) == 0)
     }
 
+    @Test func statsOfAQueueOutOfRangeAreZeroAndSayWhy() throws {
+        let h = try OwnerHarness()
+        #expect(h.enter(queue: 1, bucket: 0, packet: 1) == RSSPP_PARKED)
+        // Another failure first, so that a stale message cannot pass for the stats' own.
+        #expect(h.owner(of: 8) == UInt16.max)
+        let stats = h.stats(3)
+        #expect(stats.parked == 0 && stats.acquired == 0 && stats.released == 0)
+        let message = String(cString: rsspp_owner_error())
+        #expect(message.contains("rsspp_owner_stats") && message.contains("queue 3"), "\(message)")
+    }
+
     @Test(arguments: [
         (OwnerHarness.Settings(buckets: 0), "buckets is 0"),
         (OwnerHarness.Settings(buckets: 65537), "buckets is 65537"),

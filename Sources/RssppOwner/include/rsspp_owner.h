@@ -159,6 +159,7 @@ RSSPP_OWNER_API int rsspp_owner_request(struct rsspp_owner *owner, uint32_t buck
 RSSPP_OWNER_API uint16_t rsspp_owner_of(const struct rsspp_owner *owner, uint32_t bucket);
 RSSPP_OWNER_API uint32_t rsspp_owner_buckets(const struct rsspp_owner *owner);
 RSSPP_OWNER_API uint16_t rsspp_owner_queues(const struct rsspp_owner *owner);
+/* `queue`'s counters; a queue out of range: all zero, and rsspp_owner_error() says why. */
 RSSPP_OWNER_API void rsspp_owner_stats(const struct rsspp_owner *owner, uint16_t queue,
                                        struct rsspp_owner_stats *stats);
 
