@@ -56,6 +56,8 @@ struct rsspp_owner_server {
     ino_t socket_inode;
     int listener, events, timer, wake;
     int ticking; /* the timer is armed */
+    int accepts_paused; /* out of descriptors or memory: the listener is out of the epoll set
+                         * (it would stay readable and spin) and is retried at the next poll */
     struct peer *peers;
     uint8_t *listed; /* per bucket: named earlier in the message being validated */
     pthread_t thread;
@@ -129,7 +131,7 @@ static void answer_finished_migrates(struct rsspp_owner_server *server) {
 
 /* Keeps the timer ticking exactly while some answer is pending. */
 static void tick_while_pending(struct rsspp_owner_server *server) {
-    int pending = 0;
+    int pending = server->accepts_paused;
     for (struct peer *peer = server->peers; peer && !pending; peer = peer->next)
         pending = peer->unanswered != NULL;
     if (pending == server->ticking)
@@ -329,13 +331,28 @@ static int allowed(const struct rsspp_owner_server *server, const struct ucred *
         || (server->config.group != (gid_t)-1 && credentials->gid == server->config.group);
 }
 
+/* Watches the listener again, or stops watching it while accepts are paused. */
+static void pause_accepts(struct rsspp_owner_server *server, int paused) {
+    struct epoll_event event;
+    memset(&event, 0, sizeof event);
+    event.events = paused ? 0 : EPOLLIN;
+    event.data.ptr = &server->listener;
+    if (epoll_ctl(server->events, EPOLL_CTL_MOD, server->listener, &event) == 0)
+        server->accepts_paused = paused;
+}
+
 /* Takes one connection; a peer that may not steer is told so and closed. 0 when there was
- * none, 1 when one was taken, -1 when the listening socket failed. */
+ * none or the process is short of descriptors or memory for now (the connection waits in the
+ * backlog for the next poll), 1 when one was taken, -1 when the listening socket failed. */
 static int accept_peer(struct rsspp_owner_server *server) {
     int fd = accept4(server->listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
         if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
             return 0;
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+            pause_accepts(server, 1);
+            return 0;
+        }
         owner_set_error("accepting a peer on %s: %s", server->config.path, strerror(errno));
         return -1;
     }
@@ -398,6 +415,8 @@ int rsspp_owner_server_fd(const struct rsspp_owner_server *server) {
 }
 
 int rsspp_owner_server_poll(struct rsspp_owner_server *server, int timeout_ms) {
+    if (server->accepts_paused)
+        pause_accepts(server, 0);
     struct epoll_event events[32];
     int ready = epoll_wait(server->events, events, 32, timeout_ms);
     if (ready < 0 && errno != EINTR) {
@@ -428,7 +447,7 @@ static void *serve(void *context) {
     struct rsspp_owner_server *server = context;
     while (!atomic_load(&server->stopping))
         if (rsspp_owner_server_poll(server, -1) < 0)
-            usleep(10000); /* a failing listener (no descriptors left) must not spin */
+            usleep(10000); /* a failing listener must not spin */
     return NULL;
 }
 

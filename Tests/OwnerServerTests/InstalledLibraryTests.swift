@@ -56,6 +56,22 @@ import TestSupport
         #expect(result.stdoutLines == ["started: threads 2", "started: threads 2", "started: threads 2",
                                        "closed: threads 1, socket gone"])
     }
+
+    /// A peer that connects while the process has no descriptor left (accept fails with
+    /// EMFILE) waits in the backlog: the polls go on returning 0, and once a descriptor is
+    /// back the peer is taken and answered.
+    @Test func runningOutOfDescriptorsDelaysAPeerAndEndsNothing() throws {
+        let directory = try TemporaryDirectory(area: "owner")
+        let result = try shell(try Self.install(in: directory) + """
+            ${CC:-cc} -O2 -o descriptors '\(SocketFileTests.repository)/Tests/OwnerServerTests/Support/descriptors.c' \
+                "$(pkg-config --variable=libdir rsspp-owner)/librsspp_owner.a" $(pkg-config --static --cflags --libs rsspp-owner)
+            ./descriptors '\(directory.file("owner.sock"))'
+            """, in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdoutLines == ["no descriptor left: poll 0", "no descriptor left: poll 0",
+                                       "one descriptor back: poll 0",
+                                       "answer: {\"type\":\"ack\",\"v\":1,\"seq\":4}"])
+    }
 }
 
 /// A UDP port on 127.0.0.1 nobody uses now (the kernel's pick for port 0).
