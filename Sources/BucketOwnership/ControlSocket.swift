@@ -23,6 +23,11 @@ public final class ControlSocket<Packet>: @unchecked Sendable {
         /// The stamp, on the packets' clock, of a table written at Unix time `applied`; nil: no
         /// stamp (the drain then rests on empty queues and counts).
         public var switchStamp: (@Sendable (_ applied: Double) -> UInt64)?
+        /// True when the application reports every table write itself (``BucketOwnership``'s
+        /// request, with exact stamps): the socket then requests nothing, it only waits for the
+        /// moves and answers. Requested again by the socket, later-stamped, a move could send a
+        /// bucket back to a queue a newer table no longer steers it to.
+        public var tableWritesReported = false
 
         public init(path: String) { self.path = path }
     }
@@ -46,6 +51,7 @@ public final class ControlSocket<Packet>: @unchecked Sendable {
         config.group = configuration.group ?? gid_t.max
         config.allowed_uid = configuration.allowedUID ?? uid_t.max
         config.ack_timeout_ms = ackTimeout
+        config.table_writes_reported = configuration.tableWritesReported ? 1 : 0
         if configuration.switchStamp != nil {
             config.switch_stamp = { context, applied in
                 Unmanaged<StampBox>.fromOpaque(context!).takeUnretainedValue().stamp!(applied)

@@ -266,13 +266,20 @@ static int check_header(const struct rsspp_owner_server *server, json_t *root, c
     return -1;
 }
 
-/* Files the requests of a checked migrate; its answer waits behind the peer's earlier ones. */
+/* Files the requests of a checked migrate (unless the application reports its table writes
+ * itself: filed again, later-stamped, a move could send a bucket back to a stale queue); its
+ * answer waits behind the peer's earlier ones. A request that cannot be filed is answered at
+ * once: the migrate would only time out. */
 static void file(struct rsspp_owner_server *server, struct peer *peer, struct unanswered *migrate, double applied) {
     migrate->deadline_ns = now_ns() + (uint64_t)server->config.ack_timeout_ms * 1000000u;
     supersede(server, migrate->seq, migrate->moves, migrate->count);
     uint64_t stamp = server->config.switch_stamp ? server->config.switch_stamp(server->config.context, applied) : 0;
-    for (uint32_t i = 0; i < migrate->count; i++)
-        rsspp_owner_request(server->owner, migrate->moves[i].bucket, migrate->moves[i].to, stamp);
+    for (uint32_t i = 0; i < migrate->count && !server->config.table_writes_reported; i++)
+        if (rsspp_owner_request(server->owner, migrate->moves[i].bucket, migrate->moves[i].to, stamp) < 0) {
+            answer_error(peer, migrate->seq, "%s", rsspp_owner_error());
+            free(migrate);
+            return;
+        }
     struct unanswered **last = &peer->unanswered;
     while (*last)
         last = &(*last)->next;

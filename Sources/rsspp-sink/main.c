@@ -185,33 +185,19 @@ static int setup_owner(struct sink *sink) {
     return 0;
 }
 
-/* The stamp of a table written at `applied`, for the control socket's requests. The server
- * runs on the main lcore, which in software RSS is the dispatcher, between two bursts, and a
- * migrate message comes after its table was written (rss-migrate reads rss-apply's record of
- * the write; through the mailbox this very thread wrote it, in an earlier tick). So every
- * packet the old table steered carries a stamp at most last_stamp: answering last_stamp is
- * never early. It may be late by the packets dispatched since the write, which only makes the
- * old owner wait for one more packet or its ring seen empty, never releases too soon; the wall
- * clock `applied` is not used because packets carry no wall time. In software RSS the
- * dispatcher has asked for the table's moves already (follow_table): the socket's requests
- * find them pending or done, and its answers tell rss-migrate when they are. Hardware RSS:
- * packets carry no stamp; 0 lets the owner drain by the rx queue's count or its queue seen
- * empty. */
-static uint64_t switch_stamp(void *context, double applied) {
-    RTE_SET_USED(applied);
-    const struct sink *sink = context;
-    return sink->options.software_rss ? sink->last_stamp : 0;
-}
-
-/* --owner-socket: rss-migrate's peer, polled by control_tick. */
+/* --owner-socket: rss-migrate's peer, polled by control_tick: it answers when the moves are
+ * done. */
 static int open_owner_socket(struct sink *sink) {
     struct rsspp_owner_server_config config;
     memset(&config, 0, sizeof config);
     config.path = sink->options.owner_socket;
     config.group = (gid_t)-1;
     config.allowed_uid = (uid_t)-1;
-    config.switch_stamp = switch_stamp;
-    config.context = sink;
+    /* follow_table files every table move itself, before the socket hears of it: in software
+     * RSS from the dispatcher, burst by burst, stamped with the last packet the old table
+     * steered; in hardware RSS from control_tick, before it polls the socket (unstamped: rx
+     * packets carry no stamp). The socket's own requests would repeat them later. */
+    config.table_writes_reported = 1;
     sink->server = rsspp_owner_server_open(sink->owner, &config);
     if (sink->server == NULL) {
         fprintf(stderr, "rsspp-sink: --owner-socket %s: %s\n", config.path, rsspp_owner_error());

@@ -53,6 +53,26 @@ import TestSupport
         #expect(try peer.answer() == Answer("error", seq: 12, error: "bucket 5 still on queue 1 after 100 ms"))
     }
 
+    /// With `table_writes_reported` the application files the moves itself: the socket files
+    /// none (the bucket stays however often the queues poll) and answers once the
+    /// application's own request has moved it.
+    @Test func anApplicationThatReportsItsTableWritesGetsAnswersOnly() throws {
+        let fixture = try OwnerFixture {
+            $0.table_writes_reported = 1
+            $0.ack_timeout_ms = 600_000
+        }
+        let peer = try Peer(fixture.socketPath)
+        try peer.send(migrate(seq: 8, moves: [(bucket: 5, from: 1, to: 2)]))
+        for _ in 0..<50 {
+            fixture.pollQueues()
+            #expect(try peer.receive(within: 0.002) == nil)
+        }
+        #expect(rsspp_owner_of(fixture.owner, 5) == 1, "the socket filed a request")
+        #expect(rsspp_owner_request(fixture.owner, 5, 2, 0) == 0)
+        #expect(try fixture.pollQueues(until: peer) == Answer("ack", seq: 8))
+        #expect(rsspp_owner_of(fixture.owner, 5) == 2)
+    }
+
     @Test func aLaterMigrateOfTheSameBucketSupersedesTheEarlierOne() throws {
         let fixture = try OwnerFixture()
         let peer = try Peer(fixture.socketPath)

@@ -175,6 +175,12 @@ struct rsspp_owner_server_config {
     /* The stamp of a table written at Unix time `applied` (rsspp_owner_request); NULL: 0. */
     uint64_t (*switch_stamp)(void *context, double applied);
     void *context;
+    /* Non-zero: the application reports every table write itself, with rsspp_owner_request()
+     * and exact stamps (a software dispatcher, a primary applying tables from its mailbox), so
+     * the socket files nothing: it only waits for the moves and answers. Filed again by the
+     * socket, later-stamped, a move could send a bucket back to a queue a newer table no
+     * longer steers it to. Zero: the socket files each move of a migrate. */
+    int table_writes_reported;
 };
 
 struct rsspp_owner_server;
