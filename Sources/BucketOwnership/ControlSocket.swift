@@ -18,8 +18,9 @@ public final class ControlSocket<Packet>: @unchecked Sendable {
         public var allowedUID: uid_t?
         /// Refuse messages naming another device (`ethtool:eth0`, `dpdk:0@app`); nil: any.
         public var device: String?
-        /// How long a move may take before its sender gets an error.
-        public var ackTimeout = Duration.milliseconds(1000)
+        /// How long a move may take before its sender gets an error; keep it below rss-migrate's
+        /// `--timeout` (1 s by default), so that the error naming the bucket arrives first.
+        public var ackTimeout = Duration.milliseconds(800)
         /// The stamp, on the packets' clock, of a table written at Unix time `applied`; nil: no
         /// stamp (the drain then rests on empty queues and counts).
         public var switchStamp: (@Sendable (_ applied: Double) -> UInt64)?

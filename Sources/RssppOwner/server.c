@@ -25,6 +25,9 @@
 
 /* How often unanswered migrates are checked: the resolution of rss-migrate's latency_us. */
 #define SETTLE_INTERVAL_NS 200000
+/* Below rss-migrate's default --timeout (1 s), so that its user reads the owner's error (which
+ * bucket is still where) rather than a bare timeout. */
+#define DEFAULT_ACK_TIMEOUT_MS 800
 /* The longest quoted piece of a peer's message in an error answer. */
 #define QUOTE_MAX 40
 
@@ -607,7 +610,7 @@ struct rsspp_owner_server *rsspp_owner_server_open(struct rsspp_owner *owner,
     server->owner = owner;
     server->config = *config;
     server->config.mode = config->mode ? config->mode : 0600;
-    server->config.ack_timeout_ms = config->ack_timeout_ms ? config->ack_timeout_ms : 1000;
+    server->config.ack_timeout_ms = config->ack_timeout_ms ? config->ack_timeout_ms : DEFAULT_ACK_TIMEOUT_MS;
     server->config.path = strdup(config->path);
     server->config.device = config->device ? strdup(config->device) : NULL;
     server->listed = calloc(rsspp_owner_buckets(owner), 1);

@@ -53,6 +53,13 @@ import TestSupport
         #expect(try peer.answer() == Answer("error", seq: 12, error: "bucket 5 still on queue 1 after 100 ms"))
     }
 
+    @Test func theDefaultAckTimeoutIs800Milliseconds() throws {
+        let fixture = try OwnerFixture()
+        let peer = try Peer(fixture.socketPath)
+        try peer.send(migrate(seq: 13, moves: [(bucket: 5, from: 1, to: 2)]))
+        #expect(try peer.answer() == Answer("error", seq: 13, error: "bucket 5 still on queue 1 after 800 ms"))
+    }
+
     /// With `table_writes_reported` the application files the moves itself: the socket files
     /// none (the bucket stays however often the queues poll) and answers once the
     /// application's own request has moved it.

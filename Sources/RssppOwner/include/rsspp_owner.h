@@ -171,7 +171,10 @@ struct rsspp_owner_server_config {
     gid_t group;             /* its group, and a peer gid allowed to steer; (gid_t)-1: none */
     uid_t allowed_uid;       /* a peer uid allowed besides root; (uid_t)-1: root only */
     const char *device;      /* refuse messages naming another device; NULL: any */
-    unsigned ack_timeout_ms; /* answer an error when a move is not done by then; 0: 1000 */
+    /* Answer an error when a move is not done by then; 0: 800. Keep it below rss-migrate's
+     * --timeout (1 s by default), or rss-migrate gives up before the error says which bucket
+     * is still where. */
+    unsigned ack_timeout_ms;
     /* The stamp of a table written at Unix time `applied` (rsspp_owner_request); NULL: 0. */
     uint64_t (*switch_stamp)(void *context, double applied);
     void *context;

@@ -50,7 +50,7 @@ final class OwnerFixture {
         rsspp_owner_free(owner)
     }
 
-    /// The defaults the header documents: no group, root only, any device, 1 s.
+    /// The defaults the header documents: no group, root only, any device, 800 ms.
     static func serverConfig() -> rsspp_owner_server_config {
         var config = rsspp_owner_server_config()
         config.group = gid_t.max
