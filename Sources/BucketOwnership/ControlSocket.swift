@@ -12,7 +12,8 @@ public final class ControlSocket<Packet>: @unchecked Sendable {
         public var path: String
         /// Its permissions.
         public var mode: mode_t = 0o600
-        /// Its group, and a peer group allowed to steer; nil: none.
+        /// Its group, and a gid allowed to steer, compared with the peer's primary gid only (not
+        /// its supplementary groups); nil: none.
         public var group: gid_t?
         /// A peer uid allowed besides root; nil: root only.
         public var allowedUID: uid_t?

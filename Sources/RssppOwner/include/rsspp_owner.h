@@ -47,7 +47,11 @@
  *   any newer packet of that bucket (rsspp_owner_poll calls `replay`; enter parks newer ones
  *   until the replay is done).
  * - When a bucket moves more than once before it settles (A -> B -> C), it is handed over in
- *   stamp order of the requests (filing order where one has no stamp): A to B, then B to C.
+ *   stamp order of the requests: A to B, then B to C. Without stamps, in filing order. Mixed
+ *   (the relation is then no total order), each request takes its place when the owner reads
+ *   it, in filing order: an unstamped one after every request still waiting; a stamped one
+ *   just before the first waiting stamped request with a later stamp (after any unstamped
+ *   ones ahead of that), or last.
  *   An owner never processes a packet stamped after a pending request's stamp before it has
  *   handed the bucket to that requester (A -> B -> A), nor replays one.
  * - Every request is kept until it is served: a bucket may move any number of times before it
@@ -136,7 +140,9 @@ RSSPP_OWNER_API void rsspp_owner_free(struct rsspp_owner *owner);
 
 /* Before touching `bucket`'s state for `packet`. `stamp`: the packet's arrival order on a clock
  * shared by all queues (larger is later), or 0 when unknown. A bucket or queue out of range:
- * RSSPP_FULL, and rsspp_owner_error() says why. */
+ * RSSPP_FULL, and rsspp_owner_error() says why. Never calls `replay` or `expire` (only
+ * rsspp_owner_poll and rsspp_owner_free do): an application may call it in the middle of a
+ * burst, with packets and state its callbacks also touch in an unfinished condition. */
 RSSPP_OWNER_API enum rsspp_verdict rsspp_owner_enter(struct rsspp_owner *owner, uint16_t queue,
                                                      uint32_t bucket, uint64_t stamp,
                                                      void *packet);
@@ -168,7 +174,9 @@ RSSPP_OWNER_API void rsspp_owner_stats(const struct rsspp_owner *owner, uint16_t
 struct rsspp_owner_server_config {
     const char *path;        /* the Unix SOCK_SEQPACKET socket to create (a stale one is replaced) */
     mode_t mode;             /* its permissions; 0: 0600 */
-    gid_t group;             /* its group, and a peer gid allowed to steer; (gid_t)-1: none */
+    /* The socket file's group, and a gid allowed to steer: compared with the peer's primary
+     * gid only (SO_PEERCRED), not its supplementary groups. (gid_t)-1: none. */
+    gid_t group;
     uid_t allowed_uid;       /* a peer uid allowed besides root; (uid_t)-1: root only */
     const char *device;      /* refuse messages naming another device; NULL: any */
     /* Answer an error when a move is not done by then; 0: 800. Keep it below rss-migrate's
