@@ -276,8 +276,9 @@ static int check_header(const struct rsspp_owner_server *server, json_t *root, c
 static void file(struct rsspp_owner_server *server, struct peer *peer, struct unanswered *migrate, double applied) {
     migrate->deadline_ns = now_ns() + (uint64_t)server->config.ack_timeout_ms * 1000000u;
     supersede(server, migrate->seq, migrate->moves, migrate->count);
-    uint64_t stamp = server->config.switch_stamp ? server->config.switch_stamp(server->config.context, applied) : 0;
-    for (uint32_t i = 0; i < migrate->count && !server->config.table_writes_reported; i++)
+    int filing = !server->config.table_writes_reported;
+    uint64_t stamp = filing && server->config.switch_stamp ? server->config.switch_stamp(server->config.context, applied) : 0;
+    for (uint32_t i = 0; filing && i < migrate->count; i++)
         if (rsspp_owner_request(server->owner, migrate->moves[i].bucket, migrate->moves[i].to, stamp) < 0) {
             answer_error(peer, migrate->seq, "%s", rsspp_owner_error());
             free(migrate);
