@@ -73,6 +73,36 @@ import TestSupport
         #expect(access(socketPath, F_OK) != 0, "the socket file is removed on close")
     }
 
+    /// `tableWritesReported`: the application's own request moves the bucket, the socket
+    /// requests nothing (the bucket stays however often the queues poll) and answers for it.
+    @Test func aControlSocketOfAnApplicationThatReportsItsTableWritesOnlyAnswers() throws {
+        let directory = try TemporaryDirectory(area: "swift-example")
+        let socketPath = directory.file("rsspp.sock")
+        let ownership = try BucketOwnership<Packet>(.init(buckets: 8, queues: 2),
+                                                    replay: { _, _, _ in }, expire: { _, _, _ in })
+        var configuration = ControlSocket<Packet>.Configuration(path: socketPath)
+        configuration.tableWritesReported = true
+        configuration.ackTimeout = .seconds(600)
+        let control = try ControlSocket(configuration, ownership: ownership)
+        defer { control.close() }
+        let peer = try Peer(socketPath)
+        try peer.send(migrate(seq: 2, moves: [(bucket: 3, from: 1, to: 0)]))
+        func pollQueues() { for queue in 0..<2 { ownership.poll(queue: queue, received: 0, empty: true) } }
+        for _ in 0..<50 {
+            pollQueues()
+            #expect(try peer.receive(within: 0.002) == nil)
+        }
+        #expect(ownership.owner(of: 3) == 1, "the socket requested the bucket")
+        try ownership.request(bucket: 3, queue: 0)
+        var answer: Answer?
+        for _ in 0..<5000 where answer == nil {
+            pollQueues()
+            answer = try peer.receive(within: 0.002)
+        }
+        #expect(answer == Answer("ack", seq: 2))
+        #expect(ownership.owner(of: 3) == 0)
+    }
+
     @Test func theReadmeShowsTheExampleVerbatim() throws {
         let here = URL(fileURLWithPath: #filePath)
         let source = try String(contentsOf: here, encoding: .utf8)
