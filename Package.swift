@@ -153,7 +153,7 @@ let package = Package(
         // the installed library with its C example.
         .testTarget(name: "OwnerServerTests", dependencies: ["RssppOwner", "BucketOwnership", "NICSim", "RSSHash", "RSSRecords", "TestSupport"],
                     // Built by the tests with cc: a peer of another uid, and programs on the installed library.
-                    exclude: ["Support/peer.c", "Support/lifecycle.c", "Support/descriptors.c"]),
+                    exclude: ["Support/peer.c", "Support/lifecycle.c", "Support/descriptors.c", "Support/small_owner.h"]),
         // The DPDK library's hash and block, and the DPDK path end to end (root, hugepages).
         .testTarget(name: "DPDKTests", dependencies: [
             "RssppDPDK", "CDPDKSecondary", "DPDKPort", "NICSim", "RSSHash", "RSSRecords", "TestSupport",

@@ -16,6 +16,16 @@ import TestSupport
         return "set -e; export PKG_CONFIG_PATH='\(prefix)/lib/pkgconfig'; rpath='-Wl,-rpath,\(prefix)/lib'\n"
     }
 
+    /// Support/`name`.c built against the installed static library (a process of its own), run
+    /// with the path of a control socket in `directory`.
+    static func runSupportProgram(_ name: String, in directory: TemporaryDirectory) throws -> ShellResult {
+        try shell(try install(in: directory) + """
+            ${CC:-cc} -O2 -o \(name) '\(SocketFileTests.repository)/Tests/OwnerServerTests/Support/\(name).c' \
+                "$(pkg-config --variable=libdir rsspp-owner)/librsspp_owner.a" $(pkg-config --static --cflags --libs rsspp-owner)
+            ./\(name) '\(directory.file("owner.sock"))'
+            """, in: directory)
+    }
+
     @Test func theExampleBuildsWithPkgConfigAndFollowsAMigrate() throws {
         let directory = try TemporaryDirectory(area: "owner")
         let built = try shell(try Self.install(in: directory) + """
@@ -47,11 +57,7 @@ import TestSupport
 
     @Test func startAndCloseLeaveNoThreadAndNoSocket() throws {
         let directory = try TemporaryDirectory(area: "owner")
-        let result = try shell(try Self.install(in: directory) + """
-            ${CC:-cc} -O2 -o lifecycle '\(SocketFileTests.repository)/Tests/OwnerServerTests/Support/lifecycle.c' \
-                "$(pkg-config --variable=libdir rsspp-owner)/librsspp_owner.a" $(pkg-config --static --cflags --libs rsspp-owner)
-            ./lifecycle '\(directory.file("owner.sock"))'
-            """, in: directory)
+        let result = try Self.runSupportProgram("lifecycle", in: directory)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdoutLines == ["started: threads 2", "started: threads 2", "started: threads 2",
                                        "closed: threads 1, socket gone"])
@@ -62,11 +68,7 @@ import TestSupport
     /// back the peer is taken and answered.
     @Test func runningOutOfDescriptorsDelaysAPeerAndEndsNothing() throws {
         let directory = try TemporaryDirectory(area: "owner")
-        let result = try shell(try Self.install(in: directory) + """
-            ${CC:-cc} -O2 -o descriptors '\(SocketFileTests.repository)/Tests/OwnerServerTests/Support/descriptors.c' \
-                "$(pkg-config --variable=libdir rsspp-owner)/librsspp_owner.a" $(pkg-config --static --cflags --libs rsspp-owner)
-            ./descriptors '\(directory.file("owner.sock"))'
-            """, in: directory)
+        let result = try Self.runSupportProgram("descriptors", in: directory)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdoutLines == ["no descriptor left: poll 0", "no descriptor left: poll 0",
                                        "one descriptor back: poll 0",

@@ -10,26 +10,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <rsspp_owner.h>
-
-static void discard(void *context, uint16_t queue, uint32_t bucket, void *packet) {
-    (void)context, (void)queue, (void)bucket, (void)packet;
-}
+#include "small_owner.h"
 
 int main(int argc, char **argv) {
     if (argc != 2)
         return 2;
-    struct rsspp_owner_config config;
-    memset(&config, 0, sizeof config);
-    config.buckets = 8;
-    config.queues = 2;
-    config.replay = discard;
-    config.expire = discard;
-    struct rsspp_owner *owner = rsspp_owner_create(&config);
-    struct rsspp_owner_server_config control;
-    memset(&control, 0, sizeof control);
-    control.path = argv[1];
-    control.group = (gid_t)-1;
+    struct rsspp_owner *owner = small_owner();
+    struct rsspp_owner_server_config control = control_at(argv[1]);
     control.allowed_uid = getuid();
     struct rsspp_owner_server *server = owner ? rsspp_owner_server_open(owner, &control) : NULL;
     int peer = socket(AF_UNIX, SOCK_SEQPACKET, 0);

@@ -6,11 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <rsspp_owner.h>
-
-static void discard(void *context, uint16_t queue, uint32_t bucket, void *packet) {
-    (void)context, (void)queue, (void)bucket, (void)packet;
-}
+#include "small_owner.h"
 
 static int threads(void) {
     int count = 0;
@@ -25,18 +21,8 @@ static int threads(void) {
 int main(int argc, char **argv) {
     if (argc != 2)
         return 2;
-    struct rsspp_owner_config config;
-    memset(&config, 0, sizeof config);
-    config.buckets = 8;
-    config.queues = 2;
-    config.replay = discard;
-    config.expire = discard;
-    struct rsspp_owner *owner = rsspp_owner_create(&config);
-    struct rsspp_owner_server_config control;
-    memset(&control, 0, sizeof control);
-    control.path = argv[1];
-    control.group = (gid_t)-1;
-    control.allowed_uid = (uid_t)-1;
+    struct rsspp_owner *owner = small_owner();
+    struct rsspp_owner_server_config control = control_at(argv[1]);
     for (int round = 0; round < 3; round++) {
         struct rsspp_owner_server *server = owner ? rsspp_owner_server_open(owner, &control) : NULL;
         if (!server || rsspp_owner_server_start(server) < 0) {
