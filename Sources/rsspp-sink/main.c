@@ -44,8 +44,11 @@ void control_tick(struct sink *sink) {
     const struct sink_options *options = &sink->options;
     if (options->mailbox && rsspp_port_poll(sink->rsspp) < 0)
         fprintf(stderr, "rsspp-sink: refused a table: %s\n", rsspp_error());
-    if (!options->software_rss) /* the dispatcher follows the table itself, burst by burst */
-        follow_table(sink, 0);
+    /* Before the socket's poll, which only answers (table_writes_reported): its migrates must
+     * find their moves filed even when no burst came since the write. In software RSS this is
+     * the dispatcher's thread between two bursts, so last_stamp is as exact here as before a
+     * burst; the dispatcher also follows the table before each burst. */
+    follow_table(sink, options->software_rss ? sink->last_stamp : 0);
     if (sink->server != NULL && rsspp_owner_server_poll(sink->server, 0) < 0) {
         fprintf(stderr, "rsspp-sink: %s: %s; no more migrations through it\n", options->owner_socket,
                 rsspp_owner_error());
@@ -193,9 +196,9 @@ static int open_owner_socket(struct sink *sink) {
     config.path = sink->options.owner_socket;
     config.group = (gid_t)-1;
     config.allowed_uid = (uid_t)-1;
-    /* follow_table files every table move itself, before the socket hears of it: in software
-     * RSS from the dispatcher, burst by burst, stamped with the last packet the old table
-     * steered; in hardware RSS from control_tick, before it polls the socket (unstamped: rx
+    /* follow_table files every table move itself, before the socket hears of it: from
+     * control_tick before it polls the socket, and in software RSS from the dispatcher before
+     * each burst too, stamped with the last packet the old table steered (in hardware RSS rx
      * packets carry no stamp). The socket's own requests would repeat them later. */
     config.table_writes_reported = 1;
     sink->server = rsspp_owner_server_open(sink->owner, &config);

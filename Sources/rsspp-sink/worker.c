@@ -296,8 +296,8 @@ void dispatcher_main(struct sink *sink) {
             count = options->generated_flows > 0 ? generate(sink, packets, allowed)
                 : rte_eth_rx_burst(options->port, 0, packets, allowed);
         if (count > 0) {
-            /* Tables written and replaced between two bursts steered no packet: their moves
-             * need no handover, only the table a burst is dispatched by is followed. */
+            /* The table this burst is dispatched by must be followed before its packets are
+             * (control_tick follows it too, every tick, for the control socket's answers). */
             follow_table(sink, sink->last_stamp);
             sink->dispatcher_packets += count;
             for (uint16_t i = 0; i < count; i++)
