@@ -26,9 +26,12 @@ public final class Migrator {
     public func migrate(_ request: MigrationRequest) -> MigratedRecord {
         seq += 1
         let message = request.message(seq: seq)
-        let deadline = monotonicNanoseconds() + UInt64(timeout * 1e9)
+        // One reading of the clock for the deadline and every owner's start: a start read later
+        // would time an owner that used up the timeout at less than the timeout.
+        let start = monotonicNanoseconds()
+        let deadline = start + UInt64(timeout * 1e9)
         var attempts = owners.map { owner in
-            var attempt = Attempt()
+            var attempt = Attempt(started: start)
             if message.count > MigrateProtocol.maxMessageBytes {
                 attempt.end(.failed("the message is \(message.count) bytes; the protocol allows \(MigrateProtocol.maxMessageBytes)"))
             } else if let failure = deliver(message, to: owner) {
@@ -105,11 +108,11 @@ public final class Migrator {
     }
 }
 
-/// One owner's part in one plan, timed from the start of its delivery.
+/// One owner's part in one plan, timed from the plan's start.
 private struct Attempt {
     enum Result { case acked, failed(String) }
 
-    let started = monotonicNanoseconds()
+    let started: UInt64
     private(set) var ended: UInt64?
     private(set) var error: String?
 
