@@ -71,17 +71,18 @@ public final class Migrator {
             let milliseconds = Int32((deadline - now + 999_999) / 1_000_000)
             guard poll(&polled, nfds_t(polled.count), milliseconds) > 0 else { continue }
             for (slot, index) in waiting.enumerated() where polled[slot].revents != 0 {
-                if let answer = answer(of: owners[index]) { attempts[index].end(answer) }
+                if let answer = answer(of: owners[index], until: deadline) { attempts[index].end(answer) }
             }
         }
     }
 
-    /// What `owner` said about this `seq`, or nil when it has said nothing about it yet.
+    /// What `owner` said about this `seq`, or nil when it has said nothing about it yet or
+    /// `deadline` has passed (an owner that keeps sending must not hold the plan beyond it).
     /// Answers to another `seq` (late answers to an earlier plan) are dropped, except an error
     /// with `seq` 0: the owner could not tie it to a message (it refuses this peer), and it
     /// concerns the plan waiting for an answer.
-    private func answer(of owner: OwnerConnection) -> Attempt.Result? {
-        while true {
+    private func answer(of owner: OwnerConnection, until deadline: UInt64) -> Attempt.Result? {
+        while monotonicNanoseconds() < deadline {
             switch owner.receive() {
             case .nothing:
                 return nil
@@ -105,6 +106,7 @@ public final class Migrator {
                 }
             }
         }
+        return nil
     }
 }
 
