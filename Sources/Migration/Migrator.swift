@@ -56,9 +56,20 @@ public final class Migrator {
         let reused = owner.isOpen
         if !reused, let failure = owner.open() { return failure }
         guard let code = owner.send(message) else { return nil }
+        // An owner that refuses this peer answers an error with seq 0 and hangs up, maybe before
+        // the send: its reason, waiting in the socket, says more than the failed send.
+        let refusal = errorWaiting(on: owner)
         owner.close()
+        if let refusal { return refusal }
         if reused && isDeadConnection(code) { return deliver(message, to: owner) }
         return "cannot send: \(describe(code))"
+    }
+
+    /// The error about this plan that `owner` has already answered, if one is waiting.
+    private func errorWaiting(on owner: OwnerConnection) -> String? {
+        guard case .datagram(let bytes) = owner.receive(), let answer = try? OwnerAnswer(datagram: bytes),
+              let message = answer.error(about: seq) else { return nil }
+        return "answered an error: \(message)"
     }
 
     /// Polls every owner still owing an answer until each has answered or `deadline` passes.
@@ -99,10 +110,12 @@ public final class Migrator {
                 } catch {
                     return .failed("answered a malformed message: " + (error.field.map { "\"\($0)\" " } ?? "") + error.message)
                 }
-                switch answer {
-                case .ack(seq): return .acked
-                case .error(seq, let message), .error(0, let message): return .failed("answered an error: \(message)")
-                default: continue
+                if answer == .ack(seq: seq) { return .acked }
+                if let message = answer.error(about: seq) {
+                    // One about no message comes before the owner hangs up on this peer: a send
+                    // on this connection could still get in first and be lost unanswered.
+                    if answer == .error(seq: 0, message: message) { owner.close() }
+                    return .failed("answered an error: \(message)")
                 }
             }
         }
