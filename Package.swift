@@ -151,7 +151,8 @@ let package = Package(
         .target(name: "CNetNamespace", path: "Tests/CNetNamespace"),
         // The owner library's control socket seen from its peers (raw sockets, other uids), its Toeplitz and
         // the installed library with its C example.
-        .testTarget(name: "OwnerServerTests", dependencies: ["RssppOwner", "BucketOwnership", "NICSim", "RSSHash", "RSSRecords", "TestSupport"],
+        .testTarget(name: "OwnerServerTests", dependencies: ["RssppOwner", "BucketOwnership", "NICSim", "RSSHash", "RSSRecords", "TestSupport",
+                                                            "rss-migrate"],
                     // Built by the tests with cc: a peer of another uid, and programs on the installed library.
                     exclude: ["Support/peer.c", "Support/lifecycle.c", "Support/descriptors.c", "Support/small_owner.h"]),
         // The DPDK library's hash and block, and the DPDK path end to end (root, hugepages).

@@ -26,9 +26,12 @@ public final class Migrator {
     public func migrate(_ request: MigrationRequest) -> MigratedRecord {
         seq += 1
         let message = request.message(seq: seq)
-        let deadline = monotonicNanoseconds() + UInt64(timeout * 1e9)
+        // One reading of the clock for the deadline and every owner's start: a start read later
+        // would time an owner that used up the timeout at less than the timeout.
+        let start = monotonicNanoseconds()
+        let deadline = start + UInt64(timeout * 1e9)
         var attempts = owners.map { owner in
-            var attempt = Attempt()
+            var attempt = Attempt(started: start)
             if message.count > MigrateProtocol.maxMessageBytes {
                 attempt.end(.failed("the message is \(message.count) bytes; the protocol allows \(MigrateProtocol.maxMessageBytes)"))
             } else if let failure = deliver(message, to: owner) {
@@ -53,9 +56,20 @@ public final class Migrator {
         let reused = owner.isOpen
         if !reused, let failure = owner.open() { return failure }
         guard let code = owner.send(message) else { return nil }
+        // An owner that refuses this peer answers an error with seq 0 and hangs up, maybe before
+        // the send: its reason, waiting in the socket, says more than the failed send.
+        let refusal = errorWaiting(on: owner)
         owner.close()
+        if let refusal { return refusal }
         if reused && isDeadConnection(code) { return deliver(message, to: owner) }
         return "cannot send: \(describe(code))"
+    }
+
+    /// The error about this plan that `owner` has already answered, if one is waiting.
+    private func errorWaiting(on owner: OwnerConnection) -> String? {
+        guard case .datagram(let bytes) = owner.receive(), let answer = try? OwnerAnswer(datagram: bytes),
+              let message = answer.error(about: seq) else { return nil }
+        return "answered an error: \(message)"
     }
 
     /// Polls every owner still owing an answer until each has answered or `deadline` passes.
@@ -68,17 +82,18 @@ public final class Migrator {
             let milliseconds = Int32((deadline - now + 999_999) / 1_000_000)
             guard poll(&polled, nfds_t(polled.count), milliseconds) > 0 else { continue }
             for (slot, index) in waiting.enumerated() where polled[slot].revents != 0 {
-                if let answer = answer(of: owners[index]) { attempts[index].end(answer) }
+                if let answer = answer(of: owners[index], until: deadline) { attempts[index].end(answer) }
             }
         }
     }
 
-    /// What `owner` said about this `seq`, or nil when it has said nothing about it yet.
+    /// What `owner` said about this `seq`, or nil when it has said nothing about it yet or
+    /// `deadline` has passed (an owner that keeps sending must not hold the plan beyond it).
     /// Answers to another `seq` (late answers to an earlier plan) are dropped, except an error
     /// with `seq` 0: the owner could not tie it to a message (it refuses this peer), and it
     /// concerns the plan waiting for an answer.
-    private func answer(of owner: OwnerConnection) -> Attempt.Result? {
-        while true {
+    private func answer(of owner: OwnerConnection, until deadline: UInt64) -> Attempt.Result? {
+        while monotonicNanoseconds() < deadline {
             switch owner.receive() {
             case .nothing:
                 return nil
@@ -95,21 +110,24 @@ public final class Migrator {
                 } catch {
                     return .failed("answered a malformed message: " + (error.field.map { "\"\($0)\" " } ?? "") + error.message)
                 }
-                switch answer {
-                case .ack(seq): return .acked
-                case .error(seq, let message), .error(0, let message): return .failed("answered an error: \(message)")
-                default: continue
+                if answer == .ack(seq: seq) { return .acked }
+                if let message = answer.error(about: seq) {
+                    // One about no message comes before the owner hangs up on this peer: a send
+                    // on this connection could still get in first and be lost unanswered.
+                    if answer == .error(seq: 0, message: message) { owner.close() }
+                    return .failed("answered an error: \(message)")
                 }
             }
         }
+        return nil
     }
 }
 
-/// One owner's part in one plan, timed from the start of its delivery.
+/// One owner's part in one plan, timed from the plan's start.
 private struct Attempt {
     enum Result { case acked, failed(String) }
 
-    let started = monotonicNanoseconds()
+    let started: UInt64
     private(set) var ended: UInt64?
     private(set) var error: String?
 

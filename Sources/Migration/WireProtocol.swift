@@ -66,10 +66,11 @@ enum OwnerAnswer: Equatable {
     case ack(seq: Int)
     case error(seq: Int, message: String)
 
-    var seq: Int {
-        switch self {
-        case .ack(let seq), .error(let seq, _): seq
-        }
+    /// The owner's reason when this is an error about `seq`, or about no message at all (seq 0:
+    /// the owner refuses the peer, and that concerns whichever plan is waiting).
+    func error(about seq: Int) -> String? {
+        guard case .error(let answered, let message) = self, answered == seq || answered == 0 else { return nil }
+        return message
     }
 
     /// Reads one answer datagram; throws why it is not one.

@@ -15,6 +15,18 @@ public struct JSONLine {
         return bytes
     }
 
+    /// The members written so far, without the braces: for adding them to another object.
+    public var members: ArraySlice<UInt8> { bytes.dropFirst() }
+
+    /// The text of the one value `write` appends (no key, no braces): for replacing a member's
+    /// value in another line.
+    static func value(capacity: Int, _ write: (inout JSONLine) -> Void) -> [UInt8] {
+        var line = JSONLine(capacity: capacity)
+        line.bytes.removeAll(keepingCapacity: true)
+        write(&line)
+        return line.bytes
+    }
+
     private mutating func key(_ name: StaticString) {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
         needsComma = true
@@ -40,12 +52,7 @@ public struct JSONLine {
     public mutating func field<T>(_ name: StaticString, objects values: [T],
                                   _ members: (inout JSONLine, T) -> Void) {
         key(name)
-        appendArray(values) { line, value in
-            var object = JSONLine(capacity: 48)
-            members(&object, value)
-            line.bytes += object.bytes
-            line.bytes.append(UInt8(ascii: "}"))
-        }
+        appendObjects(values, members)
     }
 
     /// A member read from another line and passed on as it was written.
@@ -69,6 +76,15 @@ public struct JSONLine {
             element(&self, value)
         }
         bytes.append(UInt8(ascii: "]"))
+    }
+
+    mutating func appendObjects<T>(_ values: [T], _ members: (inout JSONLine, T) -> Void) {
+        appendArray(values) { line, value in
+            var object = JSONLine(capacity: 48)
+            members(&object, value)
+            line.bytes += object.bytes
+            line.bytes.append(UInt8(ascii: "}"))
+        }
     }
 
     mutating func appendInteger(_ value: Int) {

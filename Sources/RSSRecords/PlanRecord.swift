@@ -161,11 +161,18 @@ private func decodeMoves(_ scanner: inout JSONScanner) throws -> [Move] {
 extension JSONLine {
     /// Moves as every record and message writes them: `[{"bucket":B,"from":F,"to":T},...]`.
     public mutating func field(_ name: StaticString, moves: [Move]) {
-        field(name, objects: moves) { object, move in
-            object.field("bucket", move.bucket)
-            object.field("from", move.from)
-            object.field("to", move.to)
-        }
+        field(name, objects: moves, Self.moveMembers)
+    }
+
+    private static func moveMembers(_ object: inout JSONLine, _ move: Move) {
+        object.field("bucket", move.bucket)
+        object.field("from", move.from)
+        object.field("to", move.to)
+    }
+
+    /// The moves array alone, as `field(_:moves:)` writes it.
+    static func movesValue(_ moves: [Move]) -> [UInt8] {
+        value(capacity: 2 + moves.count * 32) { $0.appendObjects(moves, moveMembers) }
     }
 }
 
@@ -191,9 +198,7 @@ extension PlanRecord {
             if key == "moves" { span = start..<scanner.offset }
         }
         guard let span else { throw RecordError(line: 0, field: "moves", "is missing") }
-        var replaced = JSONLine(capacity: 32 + moves.count * 32)
-        replaced.field("moves", moves: moves)
-        let value = replaced.finish().dropFirst(#"{"moves":"#.utf8.count).dropLast(2)
+        let value = JSONLine.movesValue(moves)
         var member = JSONLine(capacity: 24)
         member.field("rebased", true)
         return appending(member, to: text[..<span.lowerBound] + value + text[span.upperBound...])
@@ -205,7 +210,7 @@ extension PlanRecord {
         while let last = text.last, last == 0x0a || last == 0x0d || last == 0x20 || last == 0x09 { text.removeLast() }
         precondition(text.last == UInt8(ascii: "}"), "a member can only be added to a validated record")
         text.removeLast()
-        text += Array(",".utf8) + member.finish().dropFirst()
+        text += [UInt8(ascii: ",")] + member.members + [UInt8(ascii: "}"), 0x0a]
         return text
     }
 }

@@ -52,7 +52,9 @@ public struct PlanApplier {
     /// The line to write for plan `line` (number `number` of the input), `\n`-terminated.
     public mutating func apply(_ line: ArraySlice<UInt8>, number: Int) throws -> [UInt8] {
         let plan = try PlanRecord(jsonLine: line, lineNumber: number)
-        if plan.isNoOp { return Array(line) + [0x0a] }
+        // A plan without moves asks for no write, unless rebasing finds it stale: then the
+        // planner's table must win, as for any stale plan.
+        if plan.isNoOp && stalePlan == .refuse { return Array(line) + [0x0a] }
         let target = try self.target(for: plan, line: number)
         // A signal waits until the table is written and checked, or refused.
         return try Termination.deferring { () throws -> [UInt8] in
@@ -67,6 +69,8 @@ public struct PlanApplier {
                 let moves = Move.between(table.reta, plan.reta)
                 record = try PlanRecord.rebasing(line, moves: moves)
                 if moves.isEmpty { return record }
+            } else if plan.isNoOp {
+                return record
             }
             if dryRun { return record }
             try target.write(plan.reta, planTime: plan.time)

@@ -88,6 +88,25 @@ import TestSupport
         #expect(seconds < 3, "took \(seconds) s")
     }
 
+    /// An owner that answers with a stream of answers to another plan, sent faster than they
+    /// are read (each is a copy to send, and 30,000 numbers to scan to read), and then the ack:
+    /// the reading stops at the timeout, before the ack.
+    @Test func anOwnerThatKeepsSendingCostsNoMoreThanTheTimeout() throws {
+        let flooding = try FakeOwner(path: directory.file("flooding.sock")) { message, _ in
+            let late = #"{"type":"ack","v":1,"seq":999999,"x-padding":["# + String(repeating: "0,", count: 30_000) + "0]}"
+            return Array(repeating: late, count: 20_000) + [reply("ack", to: message)]
+        }
+        defer { flooding.stop() }
+        var migrator: Migrator? = makeMigrator([flooding.path], timeout: 0.2)
+        let start = monotonicNanoseconds()
+        let record = migrator?.migrate(Self.request)
+        let seconds = Double(monotonicNanoseconds() - start) / 1e9
+        migrator = nil  // hangs up, so that the owner's remaining sends fail at once
+        #expect(record?.owners.map(\.error) == ["no answer within 0.2 s"])
+        // Fifteen times the timeout: never reached unless the reading ignores it.
+        #expect(seconds < 3, "took \(seconds) s")
+    }
+
     @Test func anOwnerKilledMidMigrationAndRestartedIsServedAtTheNextPlan() throws {
         let path = directory.file("owner.sock")
         let dying = try FakeOwner(path: path) { _, _ in nil }
@@ -125,8 +144,9 @@ import TestSupport
             count == 0 ? [] : [reply("ack", to: message, seq: 1), reply("error", to: message, error: "refused")]
         }
         defer { owner.stop() }
-        let migrator = makeMigrator([owner.path], timeout: 0.3)
-        #expect(migrator.migrate(Self.request).owners.map(\.error) == ["no answer within 0.3 s"])
+        // Long enough for the second plan's answers on a loaded machine; the first one waits it out.
+        let migrator = makeMigrator([owner.path], timeout: 1.5)
+        #expect(migrator.migrate(Self.request).owners.map(\.error) == ["no answer within 1.5 s"])
         #expect(migrator.migrate(Self.request).owners.map(\.error) == ["answered an error: refused"])
     }
 

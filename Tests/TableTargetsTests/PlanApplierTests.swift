@@ -165,6 +165,28 @@ import TestSupport
         #expect(try nic.file.load().generation == 3)
     }
 
+    /// A plan without moves made from a table the device no longer has: the planner's table
+    /// wins, as for any stale plan; one made from the table in force is still not written.
+    @Test func aStalePlanWithoutMovesIsRebasedAndWritten() throws {
+        var applier = try applier(stalePlan: .rebase)
+        let unchanged = plan(reta: nic.initial.reta)
+        #expect(try applier.apply(unchanged, number: 1) == Array(unchanged) + [0x0a])
+        #expect(try nic.file.load().generation == 0)
+        try changeBehindTheBack()
+        let output = String(decoding: try applier.apply(unchanged, number: 2), as: UTF8.self)
+        #expect(output.contains(#""moves":[{"bucket":6,"from":1,"to":2}],"#), "\(output)")
+        #expect(output.hasSuffix(#","rebased":true,"applied":1764318000.5}"# + "\n"), "\(output)")
+        #expect(try nic.file.load() == NICState(queues: 4, reta: nic.initial.reta, generation: 8))
+    }
+
+    @Test func refusingPassesAStalePlanWithoutMovesOnUnreported() throws {
+        try changeBehindTheBack()
+        var applier = try applier()
+        let unchanged = plan(reta: nic.initial.reta)
+        #expect(try applier.apply(unchanged, number: 1) == Array(unchanged) + [0x0a])
+        #expect(try nic.file.load().generation == 7)
+    }
+
     @Test func aDryRunRebasesWithoutWriting() throws {
         try changeBehindTheBack()
         var applier = try applier(dryRun: true, stalePlan: .rebase)
