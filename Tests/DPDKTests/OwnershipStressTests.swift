@@ -42,6 +42,11 @@ extension DPDKPath {
             let handovers = try owner.integer("handovers")
             #expect(handovers >= Self.minimumHandovers, "\(handovers) handovers (seed \(seed))")
             try exit.expectEveryFlowExact("seed \(seed)")
+            // The figures behind the verdict, for the CI log.
+            print("ownership stress (seed \(seed)): \(Self.plans) tables, \(handovers) handovers, "
+                + "\(try exit.port?.integer("dispatcher_received") ?? 0) packets, "
+                + "\(try owner.integer("parked")) parked and replayed, "
+                + "\(try exit.flows?.integer("reordered") ?? -1) reordered")
         }
 
         /// Plans chained from the table the sink starts with (bucket mod queues), each moving

@@ -21,6 +21,7 @@ import TestSupport
         #expect(outcome.flowsWrong == 0, context)
         #expect(outcome.overlaps == 0, context)
         #expect(outcome.processedByNonOwner == 0, context)
+        print("handover stress, \(mode): \(context)")  // the figures behind the verdict, for the CI log
     }
 
     /// A backlog that lies low: the old owner releases before it has drained, so late packets
@@ -38,5 +39,6 @@ import TestSupport
         #expect(outcome.flowsWrong == 0, context)
         #expect(outcome.overlaps == 0, context)
         #expect(outcome.processedByNonOwner == 0, context)
+        print("handover stress, lying backlog: \(context)")
     }
 }
