@@ -37,11 +37,9 @@ public struct MigrationRequest: Sendable, Equatable {
     /// The request record `line` makes: nil for a record that is not a plan, a plan without
     /// `applied` (not written) or without moves. A line that breaks the contract throws.
     public static func from(_ line: some Collection<UInt8>, number: Int) throws(RecordError) -> MigrationRequest? {
-        var header = RecordHeader()
-        try decodeObject(line, lineNumber: number) { scanner, key in
-            if key == "type" { header.type = try scanner.string() } else { try scanner.skipValue() }
+        guard let type = try RecordHeader.type(of: line, lineNumber: number) else {
+            throw RecordError(line: number, field: "type", "is missing")
         }
-        guard let type = header.type else { throw RecordError(line: number, field: "type", "is missing") }
         guard type == "plan" else { return nil }
         let plan = try PlanRecord(jsonLine: line, lineNumber: number)
         guard let applied = plan.applied, !plan.moves.isEmpty else { return nil }

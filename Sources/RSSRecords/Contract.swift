@@ -39,6 +39,18 @@ public struct RecordHeader {
     }
 }
 
+extension RecordHeader {
+    /// The `type` of the record on `line`, read without decoding its other members: for tools
+    /// that pass some record types through and read others; nil when the record has none.
+    public static func type(of line: some Collection<UInt8>, lineNumber: Int) throws(RecordError) -> String? {
+        var header = RecordHeader()
+        try decodeObject(line, lineNumber: lineNumber) { scanner, key in
+            if key == "type" { header.type = try scanner.string() } else { try scanner.skipValue() }
+        }
+        return header.type
+    }
+}
+
 /// Parses one line as a JSON object, handing each member to `member`, and maps syntax and type
 /// errors to `RecordError`s naming the line and the member.
 public func decodeObject(_ line: some Collection<UInt8>, lineNumber: Int,

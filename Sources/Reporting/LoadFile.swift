@@ -44,9 +44,5 @@ public func readLoadRecords(_ path: String, maxLineBytes: Int = RecordContract.d
 }
 
 private func isPlan(_ line: ArraySlice<UInt8>) -> Bool {
-    var header = RecordHeader()
-    try? decodeObject(line, lineNumber: 0) { scanner, key in
-        if key == "type" { header.type = try scanner.string() } else { try scanner.skipValue() }
-    }
-    return header.type == "plan"
+    (try? RecordHeader.type(of: line, lineNumber: 0)) == "plan"
 }
