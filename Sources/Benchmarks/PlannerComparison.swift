@@ -104,10 +104,10 @@ public struct PlannerComparison: Sendable {
     /// Geometric mean over scenarios and seeds of `metric(contender) / metric(baseline)`. `floor`
     /// is added to both sides so that a zero does not decide the mean; pairs where both stay
     /// under `floor` say nothing about either and are left out (nil when none is left).
-    public func ratio(_ contender: Contender, to baseline: Contender, floor: Double,
+    public func ratio(_ contender: Contender, to baseline: Contender, scenario: String? = nil, floor: Double,
                       _ metric: (RunSummary) -> Double) -> Double? {
         var ratios: [Double] = []
-        for (ours, theirs) in zip(runs(of: contender), runs(of: baseline)) {
+        for (ours, theirs) in zip(runs(of: contender, scenario: scenario), runs(of: baseline, scenario: scenario)) {
             let (a, b) = (metric(ours.summary), metric(theirs.summary))
             if max(a, b) >= floor { ratios.append((a + floor) / (b + floor)) }
         }

@@ -33,6 +33,12 @@ extension PlannerComparison {
                         limit: 0.85),
             TargetCheck(name: "overload / rsspp", value: ratio(plain, to: rsspp, floor: 1e-3) { $0.overload }, limit: 0.5),
             TargetCheck(name: "moves / rsspp", value: ratio(plain, to: rsspp, floor: 1) { $0.moves }, limit: 1.0),
+            TargetCheck(name: "traffic moved / rsspp",
+                        value: ratio(plain, to: rsspp, floor: 1e-4) { $0.movedShare }, limit: 1.0),
+            TargetCheck(name: "moves / rsspp, worst workload",
+                        value: scenarios.compactMap { scenario in
+                            ratio(plain, to: rsspp, scenario: scenario, floor: 1) { $0.moves }
+                        }.max(), limit: 1.5),
         ]
         if contenders.contains(scaled), contenders.contains(rssppScaled) {
             checks += [

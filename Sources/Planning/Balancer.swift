@@ -46,15 +46,19 @@ public struct PlannerOptions: Sendable {
     public var maxQueues: Int?
     /// Most table entries one plan may change; nil for no limit.
     public var maxMoves: Int?
+    /// What moving a bucket costs against the balance it buys, for the adaptive planner: 0 moves
+    /// wherever balance improves, larger values move less; nil for the planner's default.
+    public var moveCost: Double?
 
     public init(threshold: Double? = nil, targetLoad: Double = 0.8, autoscale: Bool = false, minQueues: Int = 1,
-                maxQueues: Int? = nil, maxMoves: Int? = nil) {
+                maxQueues: Int? = nil, maxMoves: Int? = nil, moveCost: Double? = nil) {
         self.threshold = threshold
         self.targetLoad = targetLoad
         self.autoscale = autoscale
         self.minQueues = minQueues
         self.maxQueues = maxQueues
         self.maxMoves = maxMoves
+        self.moveCost = moveCost
     }
 
     /// Target loads worth autoscaling to: a core planned to run at less than 1% would need more

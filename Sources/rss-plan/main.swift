@@ -30,6 +30,9 @@ struct RSSPlan: ParsableCommand {
     var maxQueues: Int?
     @Option(parsing: .unconditional, help: "Most table entries one plan may change.")
     var maxMoves: Int?
+    @Option(parsing: .unconditional,
+            help: "adaptive: how much balance a move must buy for the traffic it moves (0 or more; larger moves less).")
+    var moveCost: Double?
     @Flag(help: "Write only plans that change the table.")
     var changesOnly = false
     @Flag(help: "Balance packets even when records carry CPU load (cores whose busy time does not follow their packets).")
@@ -48,12 +51,16 @@ struct RSSPlan: ParsableCommand {
         guard minQueues >= 1 else { throw ValidationError("--min-queues is \(minQueues): it must be a positive number") }
         if let maxQueues, maxQueues < minQueues { throw ValidationError("--max-queues must be at least --min-queues") }
         if let maxMoves, maxMoves < 0 { throw ValidationError("--max-moves is \(maxMoves): it must be 0 or more") }
+        if let moveCost, !(moveCost >= 0 && moveCost.isFinite) {
+            throw ValidationError("--move-cost is \(moveCost): it must be 0 or more")
+        }
         guard maxLineBytes > 0 else { throw ValidationError("--max-line-bytes is \(maxLineBytes): it must be a positive number") }
     }
 
     func run() throws {
         let options = PlannerOptions(threshold: threshold, targetLoad: targetLoad, autoscale: autoscale,
-                                     minQueues: minQueues, maxQueues: maxQueues, maxMoves: maxMoves)
+                                     minQueues: minQueues, maxQueues: maxQueues, maxMoves: maxMoves,
+                                     moveCost: moveCost)
         var filter = PlanFilter(algorithm: algorithm, options: options, changesOnly: changesOnly,
                                 ignoreLoad: ignoreLoad)
         RecordOutput.prepare()
