@@ -37,6 +37,13 @@ public struct RunSummary: Sendable {
     public var moves: Double
     public var movedShare: Double
     public var meanActive: Double
+    /// Modelled packet latency over the run (µs): 95th and 99th percentile of packets.
+    public var p95Latency: Double
+    public var p99Latency: Double
+    public var droppedPackets: Double
+    public var droppedShare: Double
+    /// CPU seconds of work dropped.
+    public var droppedWork: Double
 
     init(_ result: ReplayResult) {
         meanImbalance = result.meanImbalance
@@ -46,6 +53,11 @@ public struct RunSummary: Sendable {
         moves = Double(result.moves)
         movedShare = result.movedShare
         meanActive = result.meanActive
+        p95Latency = result.queueModel.latency.percentile(0.95) * 1e6
+        p99Latency = result.queueModel.latency.percentile(0.99) * 1e6
+        droppedPackets = result.queueModel.droppedPackets
+        droppedShare = result.droppedShare
+        droppedWork = result.queueModel.droppedWork
     }
 }
 
@@ -112,5 +124,14 @@ public struct PlannerComparison: Sendable {
             if max(a, b) >= floor { ratios.append((a + floor) / (b + floor)) }
         }
         return ratios.isEmpty ? nil : geometricMean(ratios)
+    }
+
+    /// Σ of `metric` over all of `contender`'s runs over the same for `baseline`'s, for amounts
+    /// that add up (drops), where the runs that lose most should weigh most; nil when both sums
+    /// are zero.
+    public func totalRatio(_ contender: Contender, to baseline: Contender, _ metric: (RunSummary) -> Double) -> Double? {
+        let (ours, theirs) = (runs(of: contender).reduce(0) { $0 + metric($1.summary) },
+                              runs(of: baseline).reduce(0) { $0 + metric($1.summary) })
+        return ours == 0 && theirs == 0 ? nil : ours / theirs
     }
 }

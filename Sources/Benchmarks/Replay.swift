@@ -17,6 +17,8 @@ public struct ReplayResult: Sendable {
     public var movedPackets = 0
     public var packets = 0
     public var solveMicroseconds: [Double] = []
+    /// Latency and drops of the cores' queues under the tables in force.
+    public var queueModel: QueueModel
 
     public var meanImbalance: Double { mean(imbalance) }
     public var meanImbalanceFloor: Double { mean(imbalanceFloor) }
@@ -24,6 +26,7 @@ public struct ReplayResult: Sendable {
     public var meanOverload: Double { mean(overload) }
     public var meanActive: Double { mean(activeQueues.map(Double.init)) }
     public var movedShare: Double { packets > 0 ? Double(movedPackets) / Double(packets) : 0 }
+    public var droppedShare: Double { packets > 0 ? queueModel.droppedPackets / Double(packets) : 0 }
 }
 
 /// Runs `planner` over `trace` the way a closed loop runs: the NIC counts epoch t under the table
@@ -32,14 +35,20 @@ public func replay(_ trace: TrafficTrace, with planner: inout some RecordPlanner
     let queues = trace.queues
     var table = (0..<trace.tableSize).map { $0 % queues }
     var active = Array(0..<queues)
-    var justMoved: [Int] = []
-    var result = ReplayResult()
+    var lastMoves: [Move] = []
+    var result = ReplayResult(queueModel: QueueModel(queues: queues, interval: trace.interval,
+                                                     meanCostNanoseconds: trace.costNanoseconds))
     var demand = [Double](repeating: 0, count: queues)
+    var queuePackets = [Int](repeating: 0, count: queues)
     for epoch in 0..<trace.epochs {
-        let packets = trace.packets(epoch: epoch)
+        let packets = Array(trace.packets(epoch: epoch))
         let bucketDemand = trace.demand(epoch: epoch)
-        for queue in 0..<queues { demand[queue] = 0 }
-        for (bucket, queue) in table.enumerated() { demand[queue] += bucketDemand[bucketDemand.startIndex + bucket] }
+        for queue in 0..<queues { (demand[queue], queuePackets[queue]) = (0, 0) }
+        for (bucket, queue) in table.enumerated() {
+            demand[queue] += bucketDemand[bucketDemand.startIndex + bucket]
+            queuePackets[queue] += packets[bucket]
+        }
+        result.queueModel.serve(demand: demand, packets: queuePackets, moves: lastMoves, bucketPackets: packets)
         result.imbalance.append(imbalance(demand, over: active))
         let mean = demand.reduce(0, +) / Double(active.count)
         result.imbalanceFloor.append(mean > 0 ? max(0, (bucketDemand.max() ?? 0) / mean - 1) : 0)
@@ -47,15 +56,15 @@ public func replay(_ trace: TrafficTrace, with planner: inout some RecordPlanner
         result.activeQueues.append(active.count)
         let epochPackets = packets.reduce(0, +)
         result.packets += epochPackets
-        for bucket in justMoved { result.movedPackets += packets[packets.startIndex + bucket] }
+        for move in lastMoves { result.movedPackets += packets[move.bucket] }
 
         let record = LoadRecord(time: Double(epoch + 1) * trace.interval, interval: trace.interval,
                                 device: "bench", source: "sim:\(trace.scenario)", queues: queues, reta: table,
-                                packets: Array(packets), load: trace.measuresLoad ? demand.map { min($0, 1) } : nil)
+                                packets: packets, load: trace.measuresLoad ? demand.map { min($0, 1) } : nil)
         let plan = planner.plan(record)
         result.moves += plan.moves.count
         result.solveMicroseconds.append(plan.solveMicroseconds)
-        justMoved = plan.moves.map(\.bucket)
+        lastMoves = plan.moves
         table = plan.reta
         active = plan.active
     }

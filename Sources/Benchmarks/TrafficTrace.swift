@@ -9,6 +9,8 @@ public struct TrafficTrace: Sendable {
     public let queues: Int
     public let tableSize: Int
     public let interval: Double
+    /// CPU nanoseconds of the mean packet.
+    public let costNanoseconds: Double
     /// Whether the counter reports each core's load; without it records carry packets only.
     public let measuresLoad: Bool
     /// Packets per bucket, epoch after epoch (`epochs × tableSize`).
@@ -29,6 +31,7 @@ public struct TrafficTrace: Sendable {
         self.queues = queues
         self.tableSize = tableSize
         self.interval = interval
+        self.costNanoseconds = costNanoseconds
         self.measuresLoad = measuresLoad
         var traffic = try Scenarios.make(scenario, settings: ScenarioSettings(
             seed: seed, costNanoseconds: costNanoseconds, hasher: hasher, queues: queues), variation: variation)

@@ -30,8 +30,11 @@ public struct Workload: Sendable {
 
     /// A scenario as the simulated NIC defines it.
     public init(scenario name: String) throws(UnknownScenario) {
-        let info = try Scenarios.info(name)
-        self.init(name, info.summary, scenario: name, queues: info.queues, tableSize: info.tableSize)
+        self.init(try Scenarios.info(name))
+    }
+
+    init(_ info: ScenarioInfo) {
+        self.init(info.name, info.summary, scenario: info.name, queues: info.queues, tableSize: info.tableSize)
     }
 
     public func trace(seed: UInt64, epochs: Int) throws -> TrafficTrace {
@@ -39,6 +42,24 @@ public struct Workload: Sendable {
                          interval: interval, costNanoseconds: costNanoseconds, variation: variation,
                          measuresLoad: measuresLoad)
     }
+
+    /// Flows whose rates hardly change (±5% instead of ±35%) and that live five minutes: little
+    /// that moving a bucket could win back.
+    static func calm(utilisation: Double? = nil) -> ScenarioVariation {
+        ScenarioVariation(utilisation: utilisation, fluctuation: 0.05, lifetime: 300)
+    }
+
+    /// What the planners are tuned on (`rss-bench` without `--held-out`): the simulated NIC's
+    /// scenarios as they are defined, plus few buckets per queue and calm traffic, where moving
+    /// buys little balance.
+    public static let tuning: [Workload] = Scenarios.all.map(Workload.init) + [
+        Workload("8-per-queue", "steady on 16 queues, R=128: 8 buckets per queue", scenario: "steady", queues: 16,
+                 tableSize: 128),
+        Workload("4-per-queue", "steady on 32 queues, R=128: 4 buckets per queue", scenario: "steady", queues: 32,
+                 tableSize: 128),
+        Workload("calm", "long-lived flows (5 min) whose rates hardly change, 60% load, 8 queues, R=256",
+                 scenario: "steady", queues: 8, tableSize: 256, variation: calm()),
+    ]
 
     /// Traffic the planners were not tuned on: the scenarios on other NIC shapes, load levels,
     /// intervals and packet costs, with traits mixed, and records without `load`. Run with
@@ -74,5 +95,17 @@ public struct Workload: Sendable {
                  queues: 8, tableSize: 128, interval: 0.5, costNanoseconds: 1500),
         Workload("e810", "elephants with mixed cost at 80% load, 16 queues, R=2048", scenario: "elephants",
                  queues: 16, tableSize: 2048, variation: ScenarioVariation(utilisation: 0.8, traits: ["mixed-cost"])),
+        Workload("8-per-queue-8q", "steady on 8 queues, R=64: 8 buckets per queue", scenario: "steady", queues: 8,
+                 tableSize: 64),
+        Workload("8-per-queue-64q", "steady on 64 queues, R=512: 8 buckets per queue", scenario: "steady",
+                 queues: 64, tableSize: 512),
+        Workload("4-per-queue-16q", "steady on 16 queues, R=64: 4 buckets per queue", scenario: "steady",
+                 queues: 16, tableSize: 64),
+        Workload("calm-16q", "calm long-lived flows, 60% load, 16 queues, R=1024", scenario: "steady", queues: 16,
+                 tableSize: 1024, variation: calm()),
+        Workload("calm-churn", "churn's short flows with calm rates, 16 queues, R=256", scenario: "churn",
+                 queues: 16, tableSize: 256, variation: ScenarioVariation(fluctuation: 0.05)),
+        Workload("calm-85%", "calm long-lived flows at 85% load, 8 queues, R=512", scenario: "steady", queues: 8,
+                 tableSize: 512, variation: calm(utilisation: 0.85)),
     ]
 }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Benchmarks
-import NICSim
 import Planning
 import ToolSupport
 
@@ -13,16 +12,16 @@ struct RSSBench: ParsableCommand {
 
     @Option(help: "Seeds per scenario (1...N; with --held-out 1001...1000+N).") var seeds = 5
     @Option(help: "Epochs per run.") var epochs = 600
-    @Option(name: .customLong("scenario"), help: "Only this scenario or held-out workload (repeatable).")
+    @Option(name: .customLong("scenario"), help: "Only this workload or held-out workload (repeatable).")
     var onlyScenarios: [String] = []
     @Option(help: "Epochs per solve-time measurement; 0 skips them.") var solveEpochs = 300
     @Flag(help: "Compare on the held-out workloads (other NIC shapes, loads, mixes, seeds) instead; no solve times.")
     var heldOut = false
 
     func run() throws {
-        let available = heldOut ? Workload.heldOut : try Scenarios.all.map { try Workload(scenario: $0.name) }
+        let available = heldOut ? Workload.heldOut : Workload.tuning
         for name in onlyScenarios where !available.contains(where: { $0.name == name }) {
-            throw ValidationError("unknown \(heldOut ? "held-out workload" : "scenario") \"\(name)\"; choices: "
+            throw ValidationError("unknown \(heldOut ? "held-out workload" : "workload") \"\(name)\"; choices: "
                                   + available.map(\.name).joined(separator: ", "))
         }
         let workloads = onlyScenarios.isEmpty ? available : available.filter { onlyScenarios.contains($0.name) }
