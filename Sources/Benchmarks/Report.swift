@@ -118,7 +118,7 @@ extension PlannerComparison {
             let (scaled, rssppScaled) = (Contender(ours, autoscale: true), Contender(.rsspp, autoscale: true))
             compare("mean imbalance", plain, rsspp, above: 0.95, floor: 1e-3) { $0.meanImbalance }
             compare("moves", plain, rsspp, above: 1, floor: 1) { $0.moves }
-            compare("traffic moved", plain, rsspp, above: 1, floor: 1e-4) { $0.movedShare }
+            compare("traffic moved (% of packets)", plain, rsspp, above: 1, floor: 1e-2) { 100 * $0.movedShare }
             compare("dropped work (CPU ms)", plain, rsspp, above: 1, floor: 1e-3) { $0.droppedWork * 1e3 }
             compare("overload", plain, rsspp, above: 1, floor: 1e-3) { $0.overload }
             compare("active cores with --autoscale", scaled, rssppScaled, above: 1, floor: 1e-3) { $0.meanActive }

@@ -139,3 +139,26 @@ func offeredLoadIsAsDesigned(name: String) throws {
     }
     #expect(error?.name == "nope")
 }
+
+@Test func aCalmVariationKeepsFlowRatesAndFlowsLonger() throws {
+    /// Per flow (by hash) packets in the first epoch, in the second, and in the last of `epochs`.
+    func flows(_ variation: ScenarioVariation, epochs: Int) throws -> [[UInt32: Int]] {
+        var scenario = try Scenarios.make("steady", settings: try settings("steady"), variation: variation)
+        let all = (0..<epochs).map { _ in scenario.nextEpoch(interval: 0.1) }
+        return [all[0], all[1], all[epochs - 1]].map { Dictionary($0.map { ($0.hash, $0.packets) }, uniquingKeysWith: +) }
+    }
+    /// Mean relative change of large flows' packets from one epoch to the next (Poisson noise ≈ 1%),
+    /// and the share of flows of the first epoch gone by the last.
+    func change(_ variation: ScenarioVariation) throws -> (rate: Double, gone: Double) {
+        let epochs = try flows(variation, epochs: 40)
+        let (first, second, last) = (epochs[0], epochs[1], epochs[2])
+        let large = first.filter { $0.value >= 10_000 && second[$0.key] != nil }
+        let rate = large.reduce(0.0) { $0 + abs(Double(second[$1.key]! - $1.value)) / Double($1.value) } / Double(large.count)
+        let gone = Double(first.keys.filter { last[$0] == nil }.count) / Double(first.count)
+        return (rate, gone)
+    }
+    let steady = try change(ScenarioVariation())
+    let calm = try change(ScenarioVariation(fluctuation: 0.05, lifetime: 300))
+    #expect(calm.rate < steady.rate / 2, "\(calm) against \(steady)")
+    #expect(calm.gone < steady.gone / 3, "\(calm) against \(steady)")
+}
