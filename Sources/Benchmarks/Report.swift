@@ -137,7 +137,7 @@ extension PlannerComparison {
             let floor = average(Contender(.static), scenario: scenario, \.imbalanceFloor)
             text += "\n\nNo table can do better than the largest bucket: mean imbalance floor "
                 + "\(format(floor, 3)) with every queue in use.\n"
-            text += "\n| planner | mean imbalance | p95 imbalance | p95 latency (µs) | p99 latency (µs) | drops (packets)"
+            text += "\n| planner | mean imbalance | p95 imbalance | p95 latency (µs) | p99 latency (µs) | dropped packets"
             text += " | overload (cores) | moves | traffic moved | active queues |\n"
             text += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
             for contender in contenders {
