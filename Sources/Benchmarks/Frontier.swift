@@ -98,12 +98,12 @@ public struct Frontier: Sendable {
         return text
     }
 
-    /// The points and the check as Markdown, headed at `level`.
-    public func markdown(level: String = "##") -> String {
+    /// The points and the check as Markdown, headed at `level`, with the image at `chart` (a path
+    /// relative to the document) under the heading.
+    public func markdown(level: String = "##", chart: String? = nil) -> String {
         let adaptive = Algorithm.standard.rawValue
-        var text = """
-            \(level) Frontier
-
+        var text = "\(level) Frontier\n\n" + (chart.map { "![mean imbalance against traffic moved](\($0))\n\n" } ?? "")
+        text += """
             Mean imbalance against traffic moved, \(adaptive) over `--move-cost` and rsspp over `--threshold`, \
             on \(scenarios.count) workloads × \(seeds.count) seeds × \(epochs) epochs, the same traffic for all: each \
             number is the mean over the workloads of each workload's mean over its seeds. Marked: what `rss-plan` \
@@ -128,7 +128,7 @@ public struct Frontier: Sendable {
             """
         let checks = checks
         for check in checks {
-            let curve = check.curveImbalance.map { format($0, 4) } ?? "moves more"
+            let curve = check.curveImbalance.map { format($0, 4) } ?? "none: rsspp moves less"
             text += "| \(check.rsspp.contender.name) | \(format(100 * check.rsspp.trafficMoved, 3))% | "
                 + "\(format(check.rsspp.meanImbalance, 4)) | \(curve) | \(check.isBelow ? "yes" : "**no**") |\n"
         }

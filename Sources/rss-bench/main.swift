@@ -21,9 +21,13 @@ struct RSSBench: ParsableCommand {
     @Flag(help: "Chart mean imbalance against traffic moved instead: adaptive over --move-cost, rsspp over --threshold.")
     var frontier = false
     @Option(help: "With --frontier, also write its points as CSV to this file.") var frontierCsv: String?
+    @Option(help: "With --frontier, link this image (scripts/plot-frontier's chart) under the heading.")
+    var frontierChart: String?
 
     func validate() throws {
-        if frontierCsv != nil && !frontier { throw ValidationError("--frontier-csv needs --frontier") }
+        if !frontier && (frontierCsv != nil || frontierChart != nil) {
+            throw ValidationError("--frontier-csv and --frontier-chart need --frontier")
+        }
     }
 
     func run() throws {
@@ -36,9 +40,10 @@ struct RSSBench: ParsableCommand {
         let firstSeed: UInt64 = heldOut ? 1001 : 1
         let seedList = (0..<UInt64(max(seeds, 1))).map { firstSeed + $0 }
         if frontier {
-            let frontier = try Frontier(workloads: workloads, seeds: seedList, epochs: epochs, progress: { diagnose($0) })
+            let frontier = try Frontier(workloads: workloads, seeds: seedList, epochs: epochs,
+                                        progress: { diagnose($0) })
             if let frontierCsv { try writeOutput(Array(frontier.csv().utf8), to: frontierCsv) }
-            print(frontier.markdown(level: heldOut ? "###" : "##"), terminator: "")
+            print(frontier.markdown(level: heldOut ? "###" : "##", chart: frontierChart), terminator: "")
             return
         }
         let comparison = try PlannerComparison(workloads: workloads, seeds: seedList, epochs: epochs,
