@@ -17,14 +17,14 @@ private let curve = [adaptive(1.0, 0.25), adaptive(0.25, 0.75), adaptive(0.5, 0.
 
 @Suite struct FrontierCheckTests {
     @Test func aCurveBelowEveryPoint() {
-        let checks = Frontier.check([rsspp(0.375, 0.75), rsspp(0.75, 0.5)], against: curve)
-        #expect(checks.map(\.curveImbalance) == [0.625, 0.375])
+        let checks = Frontier.check([rsspp(0.3125, 0.75), rsspp(0.625, 0.5)], against: curve)
+        #expect(checks.map(\.curveImbalance) == [0.6875, 0.4375])
         #expect(checks.map(\.isBelow) == [true, true])
     }
 
     @Test func aCrossingCurveIsBelowOnOneSideOnly() {
-        let checks = Frontier.check([rsspp(0.375, 0.5), rsspp(0.75, 0.5)], against: curve)
-        #expect(checks.map(\.curveImbalance) == [0.625, 0.375])
+        let checks = Frontier.check([rsspp(0.3125, 0.625), rsspp(0.625, 0.5)], against: curve)
+        #expect(checks.map(\.curveImbalance) == [0.6875, 0.4375])
         #expect(checks.map(\.isBelow) == [false, true])
     }
 
