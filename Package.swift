@@ -125,7 +125,9 @@ let package = Package(
         .testTarget(name: "RSSHashTests", dependencies: ["NICSim", "RSSHash", "TestSupport"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "RSSRecords"]),
-        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Planning", "RSSRecords"]),
+        // The comparisons' arithmetic, and rss-bench run as built.
+        .testTarget(name: "BenchmarksTests", dependencies: [
+            "Benchmarks", "Planning", "RSSRecords", "TestSupport", "rss-bench"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         // rss-migrate's side of the wire protocol, against owners written in the tests.
         .testTarget(name: "MigrationTests", dependencies: ["Migration", "RSSRecords", "TestSupport"]),

@@ -1,22 +1,32 @@
 import NICSim
 import Planning
 
-/// One planner setup of a comparison.
+/// One planner setup of a comparison: an algorithm and the options it is run with (nil: the planner's own).
 public struct Contender: Sendable, Hashable {
     public var algorithm: Algorithm
     public var autoscale: Bool
+    public var threshold: Double?
+    public var moveCost: Double?
 
-    public init(_ algorithm: Algorithm, autoscale: Bool = false) {
+    public init(_ algorithm: Algorithm, autoscale: Bool = false, threshold: Double? = nil, moveCost: Double? = nil) {
         self.algorithm = algorithm
         self.autoscale = autoscale
+        self.threshold = threshold
+        self.moveCost = moveCost
     }
 
-    public var name: String { algorithm.rawValue + (autoscale ? " --autoscale" : "") }
+    /// The algorithm and the rss-plan options that set this contender up.
+    public var name: String {
+        algorithm.rawValue + (autoscale ? " --autoscale" : "") + (threshold.map { " --threshold " + shortNumber($0) } ?? "")
+            + (moveCost.map { " --move-cost " + shortNumber($0) } ?? "")
+    }
 
-    /// A fresh planner of this setup (`options` with this contender's autoscale) replayed over `trace`.
+    /// A fresh planner of this setup (`options` with this contender's own) replayed over `trace`.
     func replay(_ trace: TrafficTrace, options: PlannerOptions = PlannerOptions()) -> ReplayResult {
         var options = options
         options.autoscale = autoscale
+        options.threshold = threshold ?? options.threshold
+        options.moveCost = moveCost ?? options.moveCost
         var planner = algorithm.planner(options: options)
         return Benchmarks.replay(trace, with: &planner)
     }
@@ -134,4 +144,10 @@ public struct PlannerComparison: Sendable {
                               runs(of: baseline).reduce(0) { $0 + metric($1.summary) })
         return ours == 0 && theirs == 0 ? nil : ours / theirs
     }
+}
+
+/// `value` as an option takes it on a command line: 2 rather than 2.0, 0.05 as it is.
+func shortNumber(_ value: Double) -> String {
+    let text = "\(value)"
+    return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
 }

@@ -17,6 +17,17 @@ struct RSSBench: ParsableCommand {
     @Option(help: "Epochs per solve-time measurement; 0 skips them.") var solveEpochs = 300
     @Flag(help: "Compare on the held-out workloads (other NIC shapes, loads, mixes, seeds) instead; no solve times.")
     var heldOut = false
+    @Flag(help: "Chart mean imbalance against traffic moved instead: adaptive over --move-cost, rsspp over --threshold.")
+    var frontier = false
+    @Option(help: "With --frontier, also write its points as CSV to this file.") var frontierCsv: String?
+    @Option(help: "With --frontier, link this image (scripts/plot-frontier's chart) under the heading.")
+    var frontierChart: String?
+
+    func validate() throws {
+        if !frontier && (frontierCsv != nil || frontierChart != nil) {
+            throw ValidationError("--frontier-csv and --frontier-chart need --frontier")
+        }
+    }
 
     func run() throws {
         let available = heldOut ? Workload.heldOut : Workload.tuning
@@ -26,9 +37,16 @@ struct RSSBench: ParsableCommand {
         }
         let workloads = onlyScenarios.isEmpty ? available : available.filter { onlyScenarios.contains($0.name) }
         let firstSeed: UInt64 = heldOut ? 1001 : 1
-        let comparison = try PlannerComparison(workloads: workloads,
-                                               seeds: (0..<UInt64(max(seeds, 1))).map { firstSeed + $0 },
-                                               epochs: epochs, progress: { diagnose($0) })
+        let seedList = (0..<UInt64(max(seeds, 1))).map { firstSeed + $0 }
+        if frontier {
+            let frontier = try Frontier(workloads: workloads, seeds: seedList, epochs: epochs,
+                                        progress: { diagnose($0) })
+            if let frontierCsv { try writeOutput(Array(frontier.csv().utf8), to: frontierCsv) }
+            print(frontier.markdown(level: heldOut ? "###" : "##", chart: frontierChart), terminator: "")
+            return
+        }
+        let comparison = try PlannerComparison(workloads: workloads, seeds: seedList, epochs: epochs,
+                                               progress: { diagnose($0) })
         var targets = comparison.targets()
         var timing = ""
         if solveEpochs > 0 && !heldOut {

@@ -152,10 +152,12 @@ private let rejections: [(line: String, message: String)] = [
         #expect(result.stderr.contains("Usage: rss-plan"))
     }
 
-    /// A negative value is refused for what it is, not taken for a missing one.
+    /// A negative value (or not a number) is refused for what it is, not taken for a missing one.
     @Test(arguments: [("--min-queues -4", "--min-queues is -4: it must be a positive number"),
                       ("--max-moves -1", "--max-moves is -1: it must be 0 or more"),
                       ("--threshold -0.5", "--threshold must be 0 or more"),
+                      ("--move-cost -1", "--move-cost is -1.0: it must be 0 or more"),
+                      ("--move-cost nan", "--move-cost is nan: it must be 0 or more"),
                       ("--target-load -1", "--target-load is -1.0: it must be from 0.01 to 1.0")])
     func negativeValuesAreNamed(arguments: String, message: String) throws {
         let result = try plan(loadLine(), arguments)
