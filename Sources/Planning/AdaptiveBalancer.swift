@@ -3,37 +3,65 @@ import RSSRecords
 /// The default planner. Each record it
 /// 1. estimates every bucket's load, costing the buckets of saturated cores by their packets
 ///    (`BucketLoads`), so an overloaded core counts for what it is asked to do, not for 1;
-/// 2. measures how well the previous record's bucket loads predicted this record's queue loads
-///    (`PredictionError`), and sets its tolerance to that noise (unless `--threshold` fixes it):
-///    queues within the noise of the mean are left alone, so noise does not cause moves;
+/// 2. forecasts each bucket's load in the next record (`LoadForecast`): a long average where the
+///    traffic is steady, the last record where it churns; and measures how far the forecast is
+///    off, the noise that no move can balance;
 /// 3. with `--autoscale`, sizes the active set so that the cores run at the target load with
 ///    room for that noise, adding or removing cores;
-/// 4. brings every queue above the tolerance down towards the mean in this one plan, a bucket at
-///    a time from the most to the least loaded queue, each the one that evens the pair out best
-///    (`Rebalancing`). There is no dead band beyond the noise and no sit-out: what is still off
-///    is fixed on the next record.
+/// 4. brings every queue whose forecast is above the tolerance (the noise, and at least 2% of
+///    the mean or 0.02 of a core, unless `--threshold` fixes it) down towards the mean, moving
+///    a bucket only where the balance it buys is worth the traffic it moves (`--move-cost`),
+///    and never straight back to the queue it just left (`Rebalancing`).
 public struct AdaptiveBalancer: Balancer {
-    /// Tolerance in units of the relative prediction error. Every tolerance rule tried trades
-    /// imbalance against moves along one curve; at 1 the planner made a fifth fewer moves than
-    /// RSS++ with a thin imbalance lead, so 0.9 spends some of the moves on balance.
-    static let noiseTolerance = 0.9
-    /// Tolerance when the traffic is perfectly predictable: imbalance below this is not worth a move.
-    static let leastTolerance = 0.01
+    /// Tolerance in units of the forecast's relative error.
+    static let noiseTolerance = 0.5
+    /// Tolerance when the traffic is perfectly predictable: imbalance below this share of the
+    /// mean, or below this load in cores (RSS++'s own dead band), is not worth a move.
+    static let leastTolerance = 0.02
+    static let leastLoadTolerance = 0.02
+    /// Share of the balance a move buys that its moved load may cost: a bucket may overshoot
+    /// the gap it closes by a quarter of its load.
+    public static let defaultMoveCost = 0.8
+    /// Load at which a core is taken as overloaded: it sheds whatever lowers it, noise or not.
+    static let overloaded = 0.95
+    /// Records during which a moved bucket may not go back to the queue it left.
+    static let settling = 10
 
     private let options: PlannerOptions
     private var active: [Bool] = []
     private var activeQueues: [Int] = []
     private var loads = BucketLoads()
-    private var error = PredictionError()
+    private var forecast = LoadForecast()
     private var scaling = CoreScaling()
+    /// Forecast load per bucket, and per queue under the record's table.
+    private var bucketLoad: [Double] = []
+    private var queueLoad: [Double] = []
+    private var recordCount = 0
+    /// Per bucket, the record of its last move and the queue it left then.
+    private var movedAt: [Int] = []
+    private var cameFrom: [Int] = []
 
     public init(options: PlannerOptions) { self.options = options }
 
     public mutating func balance(_ observation: Observation) -> Assignment {
+        let table = observation.record.reta
+        if active.count != observation.queues { start(observation) }
+        recordCount += 1
+        let assignment = plan(observation)
+        for (bucket, queue) in assignment.reta.enumerated() where queue != table[bucket] {
+            movedAt[bucket] = recordCount
+            cameFrom[bucket] = table[bucket]
+        }
+        return assignment
+    }
+
+    private mutating func plan(_ observation: Observation) -> Assignment {
         let record = observation.record
-        if active.count != record.queues { start(observation) }
         loads.estimate(observation)
-        error.observe(predicted: loads.prediction, actual: loads.queue, active: activeQueues)
+        forecast.observe(loads.bucket, table: record.reta, queues: record.queues, active: activeQueues)
+        bucketLoad = forecast.bucket
+        queueLoad = [Double](repeating: 0, count: record.queues)
+        for (bucket, queue) in record.reta.enumerated() { queueLoad[queue] += bucketLoad[bucket] }
 
         let plan: Rebalancing
         if options.autoscale && observation.measured {
@@ -42,15 +70,15 @@ public struct AdaptiveBalancer: Balancer {
             // --min-queues cannot know the device: on one with fewer queues, all of them is the least.
             let most = max(1, min(record.queues, options.maxQueues ?? record.queues))
             let limits = min(max(1, options.minQueues), most)...most
-            let change = scaling.change(total: loads.queue.reduce(0, +), buckets: loads.bucket, peak: peak,
-                                        active: activeQueues.count, noise: error.relative ?? 0,
+            let change = scaling.change(total: queueLoad.reduce(0, +), buckets: bucketLoad, peak: peak,
+                                        active: activeQueues.count, noise: noise,
                                         targetLoad: options.targetLoad, limits: limits)
             if change != 0 { resize(by: change) }
             plan = change != 0 ? rebalanced(record) : balanced
         } else if needsChange(record) {
             plan = rebalanced(record)
         } else {
-            return Assignment(reta: record.reta, active: activeQueues, predictedLoad: loads.queue)
+            return Assignment(reta: record.reta, active: activeQueues, predictedLoad: queueLoad)
         }
         guard activeQueues.count < record.queues else {
             return Assignment(reta: plan.table, active: activeQueues, predictedLoad: plan.load)
@@ -62,11 +90,17 @@ public struct AdaptiveBalancer: Balancer {
     }
 
     private var meanLoad: Double {
-        activeQueues.reduce(0) { $0 + loads.queue[$1] } / Double(max(activeQueues.count, 1))
+        activeQueues.reduce(0) { $0 + queueLoad[$1] } / Double(max(activeQueues.count, 1))
     }
 
+    private var noise: Double { forecast.relativeError ?? 0 }
+
     private var tolerance: Double {
-        options.threshold ?? max(Self.noiseTolerance * (error.relative ?? 0), Self.leastTolerance) * meanLoad
+        if let threshold = options.threshold { return threshold }
+        let mean = meanLoad
+        let tolerated = max(Self.noiseTolerance * noise * mean, Self.leastTolerance * mean, Self.leastLoadTolerance)
+        // Close to saturation noise is no excuse: a core pushed over it drops packets.
+        return min(tolerated, max(Self.leastTolerance * mean, Self.overloaded - mean))
     }
 
     /// Whether a queue is off by more than the tolerance or an inactive queue still has buckets:
@@ -74,15 +108,17 @@ public struct AdaptiveBalancer: Balancer {
     private func needsChange(_ record: LoadRecord) -> Bool {
         if activeQueues.count < record.queues && record.reta.contains(where: { !active[$0] }) { return true }
         let limit = meanLoad + tolerance
-        return activeQueues.contains { loads.queue[$0] > limit }
+        return activeQueues.contains { queueLoad[$0] > limit }
     }
 
     /// The record's table with the buckets of inactive queues dealt out and the rest balanced.
     private func rebalanced(_ record: LoadRecord) -> Rebalancing {
-        var plan = Rebalancing(table: record.reta, queueLoad: loads.queue, bucketLoad: loads.bucket,
+        var plan = Rebalancing(table: record.reta, queueLoad: queueLoad, bucketLoad: bucketLoad,
                                budget: options.maxMoves ?? record.reta.count)
         for queue in active.indices where !active[queue] { plan.evacuate(queue, to: activeQueues) }
-        plan.balance(active: activeQueues, tolerance: tolerance)
+        let settling = movedAt.indices.map { recordCount - movedAt[$0] < Self.settling ? cameFrom[$0] : -1 }
+        plan.balance(active: activeQueues, tolerance: tolerance, moveCost: options.moveCost ?? Self.defaultMoveCost,
+                     cameFrom: settling, overloaded: Self.overloaded)
         return plan
     }
 
@@ -91,7 +127,7 @@ public struct AdaptiveBalancer: Balancer {
         if change > 0 {
             for queue in active.indices.filter({ !active[$0] }).prefix(change) { active[queue] = true }
         } else {
-            let load = loads.queue
+            let load = queueLoad
             let idlest = activeQueues.sorted { load[$0] < load[$1] || (load[$0] == load[$1] && $0 < $1) }
             for queue in idlest.prefix(-change) { active[queue] = false }
         }
@@ -105,7 +141,9 @@ public struct AdaptiveBalancer: Balancer {
         }
         activeQueues = active.indices.filter { active[$0] }
         loads = BucketLoads()
-        error.reset()
+        forecast.reset()
         scaling.reset()
+        movedAt = [Int](repeating: Int.min / 2, count: observation.record.reta.count)
+        cameFrom = [Int](repeating: -1, count: observation.record.reta.count)
     }
 }

@@ -19,10 +19,6 @@ struct BucketLoads {
     private(set) var bucket: [Double] = []
     /// Demand per queue: the buckets' loads plus whatever the core does besides them.
     private(set) var queue: [Double] = []
-    /// Per queue, what the previous record's bucket loads predicted for this record's table.
-    private var predicted: [Double] = []
-    private var hasHistory = false
-    var prediction: [Double]? { hasHistory ? predicted : nil }
     /// Per-packet cost of each bucket, learned on cores that kept up; 0 when never seen there.
     private var packetCost: [Double] = []
     private var queuePackets: [Int] = []
@@ -39,13 +35,11 @@ struct BucketLoads {
     mutating func estimate(_ observation: Observation) {
         let reta = observation.record.reta, packets = observation.record.packets
         let queues = observation.queues
-        hasHistory = packetCost.count == reta.count
-        if !hasHistory { self = BucketLoads(tableSize: reta.count, queues: queues) }
+        if packetCost.count != reta.count { self = BucketLoads(tableSize: reta.count, queues: queues) }
         queue = observation.queueLoad
         for index in 0..<queues {
             queuePackets[index] = 0
             saturatedDemand[index] = 0
-            predicted[index] = 0
         }
         for (index, target) in reta.enumerated() { queuePackets[target] += packets[index] }
 
@@ -72,11 +66,9 @@ struct BucketLoads {
         bucket.withUnsafeMutableBufferPointer { bucket in
             packetCost.withUnsafeMutableBufferPointer { packetCost in
                 saturatedDemand.withUnsafeMutableBufferPointer { saturatedDemand in
-                predicted.withUnsafeMutableBufferPointer { predicted in
                 modelled.withUnsafeMutableBufferPointer { modelled in
                 step.withUnsafeMutableBufferPointer { step in
                     for (index, target) in reta.enumerated() {
-                        predicted[target] += bucket[index]
                         let count = Double(packets[index])
                         if saturated[target] && count > 0 {
                             let cost = packetCost[index] > 0 ? packetCost[index] : meanCost ?? queueCost[target]
@@ -118,7 +110,6 @@ struct BucketLoads {
                 }
                 }
                 }
-                }
             }
         }
         if anySaturated { settleSaturated(reta) }
@@ -129,7 +120,6 @@ struct BucketLoads {
         packetCost = [Double](repeating: 0, count: tableSize)
         queuePackets = [Int](repeating: 0, count: queues)
         saturatedDemand = [Double](repeating: 0, count: queues)
-        predicted = [Double](repeating: 0, count: queues)
         saturated = [Bool](repeating: false, count: queues)
         queueCost = [Double](repeating: 0, count: queues)
         modelled = queueCost

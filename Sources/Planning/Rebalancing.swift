@@ -78,24 +78,61 @@ struct Rebalancing {
         for bucket in buckets where moves < budget { move(bucket, to: leastLoaded(of: active)) }
     }
 
-    /// Brings every active queue above `mean + tolerance` down towards the mean: the most loaded
-    /// queue gives to the least loaded the bucket that evens the pair out best, until the budget
-    /// is spent or no queue that is too high can be lowered. A bucket is only moved if it lowers
-    /// the pair's peak by a quarter of the tolerance; when no single bucket does, the best swap of
-    /// one bucket each way may.
-    mutating func balance(active: [Int], tolerance: Double) {
+    /// Brings every active queue above `mean + tolerance` down towards the mean, spending moves
+    /// only where they buy balance. The most loaded queue gives to the least loaded one; a move
+    /// of load s that lowers the higher of the pair by V (nothing counts below the mean) is worth
+    /// V − moveCost × s, so a bucket that overshoots the gap must buy its extra traffic back, and
+    /// at moveCost 1 nothing is worth its traffic. The giver hands over whichever is worth more:
+    /// the set of its buckets that fills its excess without overshooting (largest first while it
+    /// still fits, a subset-sum choice, and stopping within half the tolerance) or the one best
+    /// bucket; failing both, the best swap of one bucket each way. A queue at or above
+    /// `overloaded` moves whatever lowers it: a core that drops packets has no traffic to save.
+    /// A bucket never goes back to the queue named for it in `cameFrom` (-1 for none) unless
+    /// that queue's giver is overloaded, so buckets do not move back and forth.
+    mutating func balance(active: [Int], tolerance: Double, moveCost: Double, cameFrom: [Int], overloaded: Double) {
         guard active.count > 1 else { return }
         let mean = active.reduce(0) { $0 + load[$1] } / Double(active.count)
         let minimumGain = tolerance / 4
         var stuck = [Bool](repeating: false, count: load.count)
+        var candidates: [Int] = [], set: [Int] = []
         while moves < budget {
             var giver = -1
             for queue in active where !stuck[queue] && (giver < 0 || load[queue] > load[giver]) { giver = queue }
             let taker = leastLoaded(of: active)
             guard giver >= 0, load[giver] > mean + tolerance, taker != giver else { return }
-            if let bucket = evenest(from: giver, to: taker, minimumGain: minimumGain) {
-                move(bucket, to: taker)
-            } else if budget - moves >= 2, let (out, back) = bestSwap(between: giver, and: taker, minimumGain: minimumGain) {
+            let (high, low) = (load[giver], load[taker])
+            let overload = high >= overloaded
+            let cost = overload ? 0 : moveCost
+            func gain(_ shed: Double) -> Double { high - max(high - shed, low + shed) }
+            func worth(_ shed: Double) -> Double { high - max(high - shed, low + shed, mean) - cost * shed }
+
+            candidates.removeAll(keepingCapacity: true)
+            forEachBucket(of: giver) { bucket in
+                if bucketLoad[bucket] > 0 && (overload || cameFrom[bucket] != taker) { candidates.append(bucket) }
+            }
+            candidates.sort { bucketLoad[$0] > bucketLoad[$1] || (bucketLoad[$0] == bucketLoad[$1] && $0 < $1) }
+            var single = -1, singleWorth = 0.0
+            set.removeAll(keepingCapacity: true)
+            var setLoad = 0.0
+            let excess = high - mean, room = (high - low) / 2
+            for bucket in candidates {
+                let size = bucketLoad[bucket]
+                if gain(size) >= minimumGain && worth(size) > singleWorth {
+                    single = bucket
+                    singleWorth = worth(size)
+                }
+                if setLoad < excess - Self.closeEnough * tolerance && setLoad + size <= min(excess, room)
+                    && set.count < budget - moves {
+                    set.append(bucket)
+                    setLoad += size
+                }
+            }
+            if set.count > 1 && worth(setLoad) > singleWorth && gain(setLoad) >= minimumGain {
+                for bucket in set { move(bucket, to: taker) }
+            } else if single >= 0 {
+                move(single, to: taker)
+            } else if budget - moves >= 2, let (out, back) = bestSwap(between: giver, and: taker, minimumGain: minimumGain),
+                      worth(bucketLoad[out] - bucketLoad[back]) - 2 * cost * bucketLoad[back] > 0 {
                 move(out, to: taker)
                 move(back, to: giver)
             } else {
@@ -103,6 +140,10 @@ struct Rebalancing {
             }
         }
     }
+
+    /// How far short of a giver's excess, in tolerances, its set of buckets may stop: the rest is
+    /// within the tolerance anyway, and filling it exactly takes the smallest buckets one by one.
+    static let closeEnough = 0.5
 
     /// The highest load of `active` queues that more queues would lower: a queue holding a
     /// bucket above the mean stays above it however many queues share the rest, so it does not
@@ -123,23 +164,6 @@ struct Rebalancing {
         var least = queues[0]
         for queue in queues where load[queue] < load[least] { least = queue }
         return least
-    }
-
-    /// The bucket of `giver` closest to half the gap between the two queues, among those that
-    /// lower the higher of the two by at least `minimumGain`.
-    private func evenest(from giver: Int, to taker: Int, minimumGain: Double) -> Int? {
-        let gap = load[giver] - load[taker]
-        var best: Int?, bestDistance = Double.infinity
-        forEachBucket(of: giver) { bucket in
-            let size = bucketLoad[bucket]
-            guard size > 0, size <= gap - minimumGain else { return }
-            let distance = abs(size - gap / 2)
-            if distance < bestDistance {
-                bestDistance = distance
-                best = bucket
-            }
-        }
-        return best
     }
 
     private func bestSwap(between giver: Int, and taker: Int, minimumGain: Double) -> (Int, Int)? {

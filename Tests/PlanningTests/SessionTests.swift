@@ -41,17 +41,3 @@ func planCarriesTheRecordsIdentityAndExactMoves(algorithm: Algorithm) {
     while let entry = heap.pop() { order.append(entry.id) }
     #expect(order == [1, 4, 0, 3, 2])
 }
-
-@Test func predictionErrorIsTheTypicalRelativeMiss() {
-    var error = PredictionError()
-    #expect(error.relative == nil)
-    error.observe(predicted: nil, actual: [1, 1], active: [0, 1])
-    #expect(error.relative == nil)
-    // Misses of 0.1, 0.2 and 0.3 on a mean of 1: the median miss, 0.2, as a deviation.
-    error.observe(predicted: [0.9, 1.2, 1.3], actual: [1, 1, 1], active: [0, 1, 2])
-    #expect(abs((error.relative ?? 0) - 0.2 * PredictionError.medianToDeviation) < 1e-12)
-    // One queue missing by a mile does not move the median.
-    var spiky = PredictionError()
-    spiky.observe(predicted: [0.9, 1.2, 3], actual: [1, 1, 1], active: [0, 1, 2])
-    #expect(abs((spiky.relative ?? 0) - 0.2 * PredictionError.medianToDeviation) < 1e-12)
-}
