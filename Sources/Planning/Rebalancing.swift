@@ -92,6 +92,7 @@ struct Rebalancing {
     mutating func balance(active: [Int], tolerance: Double, moveCost: Double, cameFrom: [Int], overloaded: Double) {
         guard active.count > 1 else { return }
         let mean = active.reduce(0) { $0 + load[$1] } / Double(active.count)
+        let level = reachableLevel(of: active, mean: mean)
         let minimumGain = tolerance / 4
         var stuck = [Bool](repeating: false, count: load.count)
         var candidates: [Int] = [], set: [Int] = []
@@ -104,7 +105,7 @@ struct Rebalancing {
             let overload = high >= overloaded
             let cost = overload ? 0 : moveCost
             func gain(_ shed: Double) -> Double { high - max(high - shed, low + shed) }
-            func worth(_ shed: Double) -> Double { high - max(high - shed, low + shed, mean) - cost * shed }
+            func worth(_ shed: Double) -> Double { high - max(high - shed, low + shed, level) - cost * shed }
 
             candidates.removeAll(keepingCapacity: true)
             forEachBucket(of: giver) { bucket in
@@ -114,7 +115,7 @@ struct Rebalancing {
             var single = -1, singleWorth = 0.0
             set.removeAll(keepingCapacity: true)
             var setLoad = 0.0
-            let excess = high - mean, room = (high - low) / 2
+            let excess = high - level, room = (high - low) / 2
             for bucket in candidates {
                 let size = bucketLoad[bucket]
                 if gain(size) >= minimumGain && worth(size) > singleWorth {
@@ -139,6 +140,21 @@ struct Rebalancing {
                 stuck[giver] = true
             }
         }
+    }
+
+    /// The load the queues can even out to: a queue holding a bucket above the mean stays above
+    /// it whatever moves, and the rest share what is left.
+    private func reachableLevel(of active: [Int], mean: Double) -> Double {
+        var total = 0.0, count = 0
+        for queue in active {
+            var largest = 0.0
+            forEachBucket(of: queue) { largest = max(largest, bucketLoad[$0]) }
+            if largest < mean {
+                total += load[queue]
+                count += 1
+            }
+        }
+        return count > 0 ? min(mean, total / Double(count)) : mean
     }
 
     /// How far short of a giver's excess, in tolerances, its set of buckets may stop: the rest is
