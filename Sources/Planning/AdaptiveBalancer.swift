@@ -59,7 +59,7 @@ public struct AdaptiveBalancer: Balancer {
         let record = observation.record
         loads.estimate(observation)
         forecast.observe(loads.bucket, table: record.reta, queues: record.queues, active: activeQueues)
-        bucketLoad = forecast.bucket
+        bucketLoad = Array(forecast.bucket)
         queueLoad = [Double](repeating: 0, count: record.queues)
         for (bucket, queue) in record.reta.enumerated() { queueLoad[queue] += bucketLoad[bucket] }
 

@@ -108,25 +108,34 @@ struct Rebalancing {
             func worth(_ shed: Double) -> Double { high - max(high - shed, low + shed, level) - cost * shed }
 
             candidates.removeAll(keepingCapacity: true)
-            forEachBucket(of: giver) { bucket in
-                if bucketLoad[bucket] > 0 && (overload || cameFrom[bucket] != taker) { candidates.append(bucket) }
-            }
-            candidates.sort { bucketLoad[$0] > bucketLoad[$1] || (bucketLoad[$0] == bucketLoad[$1] && $0 < $1) }
             var single = -1, singleWorth = 0.0
-            set.removeAll(keepingCapacity: true)
-            var setLoad = 0.0
-            let excess = high - level, room = (high - low) / 2
-            for bucket in candidates {
+            forEachBucket(of: giver) { bucket in
                 let size = bucketLoad[bucket]
+                guard size > 0 && (overload || cameFrom[bucket] != taker) else { return }
+                candidates.append(bucket)
                 if gain(size) >= minimumGain && worth(size) > singleWorth {
                     single = bucket
                     singleWorth = worth(size)
                 }
-                if setLoad < excess - Self.closeEnough * tolerance && setLoad + size <= min(excess, room)
-                    && set.count < budget - moves {
-                    set.append(bucket)
-                    setLoad += size
+            }
+            // Largest first while it still fits: the next pick is the largest bucket left that
+            // fits what is left, found by a scan, as the set is a few buckets of many.
+            set.removeAll(keepingCapacity: true)
+            var setLoad = 0.0
+            let excess = high - level, limit = min(excess, (high - low) / 2)
+            while setLoad < excess - Self.closeEnough * tolerance && set.count < budget - moves {
+                var pick = -1
+                for (index, bucket) in candidates.enumerated() where bucketLoad[bucket] <= limit - setLoad {
+                    if pick < 0 || bucketLoad[bucket] > bucketLoad[candidates[pick]]
+                        || (bucketLoad[bucket] == bucketLoad[candidates[pick]] && bucket < candidates[pick]) {
+                        pick = index
+                    }
                 }
+                guard pick >= 0 else { break }
+                set.append(candidates[pick])
+                setLoad += bucketLoad[candidates[pick]]
+                candidates.swapAt(pick, candidates.count - 1)
+                candidates.removeLast()
             }
             if set.count > 1 && worth(setLoad) > singleWorth && gain(setLoad) >= minimumGain {
                 for bucket in set { move(bucket, to: taker) }
