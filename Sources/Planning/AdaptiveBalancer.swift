@@ -33,9 +33,10 @@ public struct AdaptiveBalancer: Balancer {
     private var loads = BucketLoads()
     private var forecast = LoadForecast()
     private var scaling = CoreScaling()
-    /// Forecast load per bucket, and per queue under the record's table.
-    private var bucketLoad: [Double] = []
+    /// Forecast load per queue under the record's table.
     private var queueLoad: [Double] = []
+    /// Forecast load per bucket: only planning needs it as an array of its own.
+    private var bucketLoad: [Double] { Array(forecast.bucket) }
     private var recordCount = 0
     /// Per bucket, the record of its last move and the queue it left then.
     private var movedAt: [Int] = []
@@ -58,10 +59,8 @@ public struct AdaptiveBalancer: Balancer {
     private mutating func plan(_ observation: Observation) -> Assignment {
         let record = observation.record
         loads.estimate(observation)
-        forecast.observe(loads.bucket, table: record.reta, queues: record.queues, active: activeQueues)
-        bucketLoad = Array(forecast.bucket)
-        queueLoad = [Double](repeating: 0, count: record.queues)
-        for (bucket, queue) in record.reta.enumerated() { queueLoad[queue] += bucketLoad[bucket] }
+        forecast.observe(loads.bucket, queueLoads: loads.queue, table: record.reta, active: activeQueues)
+        queueLoad = Array(forecast.queue)
 
         let plan: Rebalancing
         if options.autoscale && observation.measured {

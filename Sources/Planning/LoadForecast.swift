@@ -15,81 +15,116 @@ struct LoadForecast {
     /// level (an elephant arrived or left): every average starts again from it.
     static let jump = 1.0
 
+    /// Records between full recomputations of the queue sums, which are otherwise kept up to
+    /// date step by step and would gather rounding errors.
+    static let resummation = 256
+
     /// The averages, one table-sized run per weight.
     private var averages: [Double] = []
     private var tableSize = 0
     /// Per weight, the mean squared error of its queue sums, relative to the mean queue load.
     private var scores: [Double] = []
     private var best = 0
-    /// Per weight and queue, the sum of the averages; then each queue's actual load.
+    /// Per weight and queue, the sum of the averages under `summedTable`.
     private var sums: [Double] = []
-    private var actual: [Double] = []
+    private var summedTable: [Int] = []
+    private var sinceResummed = 0
 
     /// The forecast load of each bucket.
     var bucket: ArraySlice<Double> { averages[best * tableSize..<(best + 1) * tableSize] }
+    /// The forecast load of each queue under the table of the last record.
+    var queue: ArraySlice<Double> {
+        let queues = sums.count / Self.weights.count
+        return sums[best * queues..<(best + 1) * queues]
+    }
     /// The weight of the newest record in the forecast in use.
     var weight: Double { Self.weights[best] }
     /// Typical error of a queue's forecast load relative to the mean queue load; nil until scored.
     var relativeError: Double? { scores.isEmpty || scores[best].isNaN ? nil : scores[best].squareRoot() }
 
-    /// Takes in one record's bucket loads with the table they were measured under.
-    mutating func observe(_ loads: [Double], table: [Int], queues: Int, active: [Int]) {
+    /// Takes in one record's bucket loads with the table they were measured under, and each
+    /// queue's load, the sum of its buckets'.
+    mutating func observe(_ loads: [Double], queueLoads: [Double], table: [Int], active: [Int]) {
+        let queues = queueLoads.count
         let kinds = Self.weights.count
         guard tableSize == loads.count, sums.count == kinds * queues else {
             tableSize = loads.count
             averages = Array(repeating: loads, count: kinds).flatMap { $0 }
             scores = [Double](repeating: .nan, count: kinds)
             sums = [Double](repeating: 0, count: kinds * queues)
-            actual = [Double](repeating: 0, count: queues)
             best = 0
+            resum(table)
             return
         }
-        for index in sums.indices { sums[index] = 0 }
-        for index in actual.indices { actual[index] = 0 }
-        let size = tableSize
-        // Through buffer pointers: these loops run over every bucket for every weight on every record.
+        sinceResummed += 1
+        if sinceResummed >= Self.resummation { resum(table) } else { follow(table) }
+        let (size, weights) = (tableSize, Self.weights)
+        var mean = 0.0, jump = 0.0
+        // Through buffer pointers: these loops run over every bucket on every record.
         loads.withUnsafeBufferPointer { loads in
         table.withUnsafeBufferPointer { table in
         averages.withUnsafeMutableBufferPointer { averages in
-            sums.withUnsafeMutableBufferPointer { sums in
-                actual.withUnsafeMutableBufferPointer { actual in
-                    for bucket in 0..<size {
-                        let queue = table[bucket]
-                        actual[queue] += loads[bucket]
-                        for kind in 0..<kinds { sums[kind * queues + queue] += averages[kind * size + bucket] }
-                    }
-                }
+        sums.withUnsafeMutableBufferPointer { sums in
+        queueLoads.withUnsafeBufferPointer { actual in
+        scores.withUnsafeMutableBufferPointer { scores in
+            mean = active.reduce(0) { $0 + actual[$1] } / Double(max(active.count, 1))
+            if mean > 0 {
                 for kind in 0..<kinds {
-                    let weight = Self.weights[kind]
-                    for bucket in 0..<size {
-                        averages[kind * size + bucket] += weight * (loads[bucket] - averages[kind * size + bucket])
+                    var square = 0.0
+                    for queue in active {
+                        let error = (actual[queue] - sums[kind * queues + queue]) / mean
+                        square += error * error
                     }
+                    square /= Double(active.count)
+                    scores[kind] = scores[kind].isNaN ? square : scores[kind] + Self.scoreWeight * (square - scores[kind])
                 }
+                for kind in 0..<kinds where scores[kind] < scores[best] { best = kind }
             }
-        }
-        }
-        }
-        let mean = active.reduce(0) { $0 + actual[$1] } / Double(max(active.count, 1))
-        guard mean > 0 else { return }
-        for kind in 0..<kinds {
-            var square = 0.0
-            for queue in active {
-                let error = (actual[queue] - sums[kind * queues + queue]) / mean
-                square += error * error
+            // Every average takes a step towards the record, and so does its sum per queue.
+            for kind in 0..<kinds {
+                let (weight, base) = (weights[kind], kind * size)
+                for bucket in 0..<size { averages[base + bucket] += weight * (loads[bucket] - averages[base + bucket]) }
+                for queue in 0..<queues { sums[kind * queues + queue] += weight * (actual[queue] - sums[kind * queues + queue]) }
             }
-            square /= Double(active.count)
-            scores[kind] = scores[kind].isNaN ? square : scores[kind] + Self.scoreWeight * (square - scores[kind])
-        }
-        for kind in scores.indices where scores[kind] < scores[best] { best = kind }
-
-        guard let error = relativeError else { return }
-        let jump = Self.jump * error * mean
-        let (longest, chosen) = ((kinds - 1) * size, best * size)
-        averages.withUnsafeMutableBufferPointer { averages in
+            guard mean > 0, !scores[best].isNaN else { return }
+            jump = Self.jump * scores[best].squareRoot() * mean
+            let (longest, chosen) = ((kinds - 1) * size, best * size)
             for bucket in 0..<size where abs(loads[bucket] - averages[longest + bucket]) > jump
                 && abs(loads[bucket] - averages[chosen + bucket]) > jump {
-                for kind in 0..<kinds { averages[kind * size + bucket] = loads[bucket] }
+                for kind in 0..<kinds {
+                    sums[kind * queues + table[bucket]] += loads[bucket] - averages[kind * size + bucket]
+                    averages[kind * size + bucket] = loads[bucket]
+                }
             }
+        }
+        }
+        }
+        }
+        }
+        }
+    }
+
+    /// The queue sums computed afresh under `table`.
+    private mutating func resum(_ table: [Int]) {
+        let (kinds, queues, size) = (Self.weights.count, sums.count / Self.weights.count, tableSize)
+        for index in sums.indices { sums[index] = 0 }
+        for kind in 0..<kinds {
+            for (bucket, queue) in table.enumerated() { sums[kind * queues + queue] += averages[kind * size + bucket] }
+        }
+        summedTable = table
+        sinceResummed = 0
+    }
+
+    /// The queue sums carried over to `table` from the one they were summed under: only the
+    /// buckets that moved change queues.
+    private mutating func follow(_ table: [Int]) {
+        let (kinds, queues, size) = (Self.weights.count, sums.count / Self.weights.count, tableSize)
+        for bucket in 0..<size where table[bucket] != summedTable[bucket] {
+            for kind in 0..<kinds {
+                sums[kind * queues + summedTable[bucket]] -= averages[kind * size + bucket]
+                sums[kind * queues + table[bucket]] += averages[kind * size + bucket]
+            }
+            summedTable[bucket] = table[bucket]
         }
     }
 
