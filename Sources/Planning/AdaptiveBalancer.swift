@@ -8,10 +8,12 @@ import RSSRecords
 ///    off, the noise that no move can balance;
 /// 3. with `--autoscale`, sizes the active set so that the cores run at the target load with
 ///    room for that noise, adding or removing cores;
-/// 4. brings every queue whose forecast is above the tolerance (the noise, and at least 2% of
-///    the mean or 0.02 of a core, unless `--threshold` fixes it) down towards the mean, moving
-///    a bucket only where the balance it buys is worth the traffic it moves (`--move-cost`),
-///    and never straight back to the queue it just left (`Rebalancing`).
+/// 4. brings every queue whose forecast is above the tolerance (half the noise, and at least 2%
+///    of the mean or 0.02 of a core, unless `--threshold` fixes it) down towards the mean,
+///    moving a bucket only where the balance it buys is worth the traffic it moves, and never
+///    straight back to the queue it just left (`Rebalancing`). `--move-cost` prices a move:
+///    it scales the tolerance and the share of its load a move must take off the peak, so
+///    one number trades balance against migrations.
 public struct AdaptiveBalancer: Balancer {
     /// Tolerance in units of the forecast's relative error.
     static let noiseTolerance = 0.5
@@ -19,9 +21,13 @@ public struct AdaptiveBalancer: Balancer {
     /// mean, or below this load in cores (RSS++'s own dead band), is not worth a move.
     static let leastTolerance = 0.02
     static let leastLoadTolerance = 0.02
-    /// Share of the balance a move buys that its moved load may cost: a bucket may overshoot
-    /// the gap it closes by a quarter of its load.
-    public static let defaultMoveCost = 0.8
+    /// `--move-cost` when not given: the price of a move relative to this planner's own.
+    public static let defaultMoveCost = 1.0
+    /// At move cost 1, the share of its load that a move must take off the peak of the pair
+    /// (so a bucket may overshoot the gap by a little); the share grows with the move cost up to
+    /// the most, short of 1, where no move would be worth making.
+    static let loadShare = 0.8
+    static let mostLoadShare = 0.95
     /// Load at which a core is taken as overloaded: it sheds whatever lowers it, noise or not.
     static let overloaded = 0.95
     /// Records during which a moved bucket may not go back to the queue it left.
@@ -94,10 +100,13 @@ public struct AdaptiveBalancer: Balancer {
 
     private var noise: Double { forecast.relativeError ?? 0 }
 
+    private var moveCost: Double { options.moveCost ?? Self.defaultMoveCost }
+
     private var tolerance: Double {
         if let threshold = options.threshold { return threshold }
         let mean = meanLoad
         let tolerated = max(Self.noiseTolerance * noise * mean, Self.leastTolerance * mean, Self.leastLoadTolerance)
+            * moveCost
         // Close to saturation noise is no excuse: a core pushed over it drops packets.
         return min(tolerated, max(Self.leastTolerance * mean, Self.overloaded - mean))
     }
@@ -116,7 +125,7 @@ public struct AdaptiveBalancer: Balancer {
                                budget: options.maxMoves ?? record.reta.count)
         for queue in active.indices where !active[queue] { plan.evacuate(queue, to: activeQueues) }
         let settling = movedAt.indices.map { recordCount - movedAt[$0] < Self.settling ? cameFrom[$0] : -1 }
-        plan.balance(active: activeQueues, tolerance: tolerance, moveCost: options.moveCost ?? Self.defaultMoveCost,
+        plan.balance(active: activeQueues, tolerance: tolerance, price: min(Self.loadShare * moveCost, Self.mostLoadShare),
                      cameFrom: settling, overloaded: Self.overloaded)
         return plan
     }

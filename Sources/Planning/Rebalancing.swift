@@ -1,5 +1,5 @@
 /// A table being rebalanced: bucket moves with the queue loads they imply, chosen so that the
-/// most loaded queues come down to the mean in as few moves as the buckets allow.
+/// most loaded queues come down to the mean where the balance is worth the load moved.
 struct Rebalancing {
     private(set) var table: [Int]
     /// Predicted load per queue under `table`.
@@ -80,16 +80,17 @@ struct Rebalancing {
 
     /// Brings every active queue above `mean + tolerance` down towards the mean, spending moves
     /// only where they buy balance. The most loaded queue gives to the least loaded one; a move
-    /// of load s that lowers the higher of the pair by V (nothing counts below the mean) is worth
-    /// V − moveCost × s, so a bucket that overshoots the gap must buy its extra traffic back, and
-    /// at moveCost 1 nothing is worth its traffic. The giver hands over whichever is worth more:
-    /// the set of its buckets that fills its excess without overshooting (largest first while it
-    /// still fits, a subset-sum choice, and stopping within half the tolerance) or the one best
-    /// bucket; failing both, the best swap of one bucket each way. A queue at or above
-    /// `overloaded` moves whatever lowers it: a core that drops packets has no traffic to save.
-    /// A bucket never goes back to the queue named for it in `cameFrom` (-1 for none) unless
-    /// that queue's giver is overloaded, so buckets do not move back and forth.
-    mutating func balance(active: [Int], tolerance: Double, moveCost: Double, cameFrom: [Int], overloaded: Double) {
+    /// of load s that lowers the higher of the pair by V (nothing counts below the level the
+    /// queues can even out to) is worth V − price × s, so a bucket that overshoots the gap must
+    /// buy its extra traffic back, and at price 1 nothing is worth its traffic. The giver hands
+    /// over whichever is worth more: the set of its buckets that fills its excess without
+    /// overshooting (largest first while it still fits, a subset-sum choice, stopping within
+    /// half the tolerance) or the one best bucket; failing both, the best swap of one bucket
+    /// each way. A queue at or above `overloaded` moves whatever lowers it: a core that drops
+    /// packets has no traffic to save. A bucket never goes back to the queue named for it in
+    /// `cameFrom` (-1 for none) unless that queue's giver is overloaded, so buckets do not move
+    /// back and forth.
+    mutating func balance(active: [Int], tolerance: Double, price: Double, cameFrom: [Int], overloaded: Double) {
         guard active.count > 1 else { return }
         let mean = active.reduce(0) { $0 + load[$1] } / Double(active.count)
         let level = reachableLevel(of: active, mean: mean)
@@ -103,9 +104,11 @@ struct Rebalancing {
             guard giver >= 0, load[giver] > mean + tolerance, taker != giver else { return }
             let (high, low) = (load[giver], load[taker])
             let overload = high >= overloaded
-            let cost = overload ? 0 : moveCost
-            func gain(_ shed: Double) -> Double { high - max(high - shed, low + shed) }
-            func worth(_ shed: Double) -> Double { high - max(high - shed, low + shed, level) - cost * shed }
+            let cost = overload ? 0 : price
+            // How much the higher of the pair comes down, written as the least of the three
+            // differences so that a move that buys exactly its own load is worth exactly 0 at price 1.
+            func gain(_ shed: Double) -> Double { min(shed, high - low - shed) }
+            func worth(_ shed: Double) -> Double { min(shed, high - low - shed, high - level) - cost * shed }
 
             candidates.removeAll(keepingCapacity: true)
             var single = -1, singleWorth = 0.0
