@@ -17,7 +17,7 @@ public enum Algorithm: String, CaseIterable, Sendable {
 
     public var summary: String {
         switch self {
-        case .adaptive: "moves the fewest buckets that bring every core to the mean, within the noise of the traffic"
+        case .adaptive: "forecasts bucket loads and, beyond their noise, moves buckets where the balance bought is worth the traffic moved (--move-cost)"
         case .rsspp: "RSS++ as published (CoNEXT 2019), dead band, sit-out and all"
         case .static: "never changes the table (a baseline)"
         }

@@ -31,7 +31,10 @@ struct RSSPlan: ParsableCommand {
     @Option(parsing: .unconditional, help: "Most table entries one plan may change.")
     var maxMoves: Int?
     @Option(parsing: .unconditional,
-            help: "adaptive: how much balance a move must buy for the traffic it moves (0 or more; larger moves less).")
+            help: """
+                adaptive: share of the load a move carries that it must take off the peak, 0 to 1 \
+                (default: \(AdaptiveBalancer.defaultMoveCost)); 0 balances most, larger moves less traffic.
+                """)
     var moveCost: Double?
     @Flag(help: "Write only plans that change the table.")
     var changesOnly = false
@@ -42,6 +45,9 @@ struct RSSPlan: ParsableCommand {
     @Option(parsing: .unconditional, help: "Longest input line accepted, in bytes.")
     var maxLineBytes = RecordContract.defaultMaxLineBytes
 
+    /// 0 makes every move that lowers the peak; at 1 no move buys back its own load.
+    static let moveCosts: ClosedRange<Double> = 0...1
+
     func validate() throws {
         if let threshold, !(threshold >= 0 && threshold.isFinite) { throw ValidationError("--threshold must be 0 or more") }
         let loads = PlannerOptions.targetLoads
@@ -51,8 +57,12 @@ struct RSSPlan: ParsableCommand {
         guard minQueues >= 1 else { throw ValidationError("--min-queues is \(minQueues): it must be a positive number") }
         if let maxQueues, maxQueues < minQueues { throw ValidationError("--max-queues must be at least --min-queues") }
         if let maxMoves, maxMoves < 0 { throw ValidationError("--max-moves is \(maxMoves): it must be 0 or more") }
-        if let moveCost, !(moveCost >= 0 && moveCost.isFinite) {
-            throw ValidationError("--move-cost is \(moveCost): it must be 0 or more")
+        if let moveCost {
+            guard algorithm == .adaptive else { throw ValidationError("--move-cost is for the adaptive algorithm") }
+            let costs = Self.moveCosts
+            guard costs.contains(moveCost) else {
+                throw ValidationError("--move-cost is \(moveCost): it must be from \(costs.lowerBound) to \(costs.upperBound)")
+            }
         }
         guard maxLineBytes > 0 else { throw ValidationError("--max-line-bytes is \(maxLineBytes): it must be a positive number") }
     }
