@@ -5,7 +5,7 @@ import Planning
 /// over the workloads of each workload's mean over its seeds, so that every workload weighs the same.
 public struct Frontier: Sendable {
     /// The default planner's move costs charted besides its own default.
-    public static let moveCosts: [Double] = [0, 0.2, 0.4, 0.6, 0.7, 0.9, 0.95]
+    public static let moveCosts: [Double] = [0.25, 0.5, 2, 4, 8]
     /// RSS++'s thresholds charted; its own default (`RSSPlusPlus.threshold`) is among them.
     public static let thresholds: [Double] = [0.01, 0.02, 0.05, 0.1]
 
