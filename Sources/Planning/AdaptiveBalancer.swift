@@ -55,6 +55,8 @@ public struct AdaptiveBalancer: Balancer {
         if active.count != observation.queues { start(observation) }
         recordCount += 1
         let assignment = plan(observation)
+        // Cheap when nothing moved: the plan then hands back the record's own table.
+        guard assignment.reta != table else { return assignment }
         for (bucket, queue) in assignment.reta.enumerated() where queue != table[bucket] {
             movedAt[bucket] = recordCount
             cameFrom[bucket] = table[bucket]

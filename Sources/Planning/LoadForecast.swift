@@ -59,7 +59,6 @@ struct LoadForecast {
         sinceResummed += 1
         if sinceResummed >= Self.resummation { resum(table) } else { follow(table) }
         let (size, weights) = (tableSize, Self.weights)
-        var mean = 0.0, jump = 0.0
         // Through buffer pointers: these loops run over every bucket on every record.
         loads.withUnsafeBufferPointer { loads in
         table.withUnsafeBufferPointer { table in
@@ -67,7 +66,7 @@ struct LoadForecast {
         sums.withUnsafeMutableBufferPointer { sums in
         queueLoads.withUnsafeBufferPointer { actual in
         scores.withUnsafeMutableBufferPointer { scores in
-            mean = active.reduce(0) { $0 + actual[$1] } / Double(max(active.count, 1))
+            let mean = active.reduce(0) { $0 + actual[$1] } / Double(max(active.count, 1))
             if mean > 0 {
                 for kind in 0..<kinds {
                     var square = 0.0
@@ -87,7 +86,7 @@ struct LoadForecast {
                 for queue in 0..<queues { sums[kind * queues + queue] += weight * (actual[queue] - sums[kind * queues + queue]) }
             }
             guard mean > 0, !scores[best].isNaN else { return }
-            jump = Self.jump * scores[best].squareRoot() * mean
+            let jump = Self.jump * scores[best].squareRoot() * mean
             let (longest, chosen) = ((kinds - 1) * size, best * size)
             for bucket in 0..<size where abs(loads[bucket] - averages[longest + bucket]) > jump
                 && abs(loads[bucket] - averages[chosen + bucket]) > jump {
@@ -119,12 +118,20 @@ struct LoadForecast {
     /// buckets that moved change queues.
     private mutating func follow(_ table: [Int]) {
         let (kinds, queues, size) = (Self.weights.count, sums.count / Self.weights.count, tableSize)
-        for bucket in 0..<size where table[bucket] != summedTable[bucket] {
-            for kind in 0..<kinds {
-                sums[kind * queues + summedTable[bucket]] -= averages[kind * size + bucket]
-                sums[kind * queues + table[bucket]] += averages[kind * size + bucket]
+        table.withUnsafeBufferPointer { table in
+        summedTable.withUnsafeMutableBufferPointer { summedTable in
+        sums.withUnsafeMutableBufferPointer { sums in
+        averages.withUnsafeBufferPointer { averages in
+            for bucket in 0..<size where table[bucket] != summedTable[bucket] {
+                for kind in 0..<kinds {
+                    sums[kind * queues + summedTable[bucket]] -= averages[kind * size + bucket]
+                    sums[kind * queues + table[bucket]] += averages[kind * size + bucket]
+                }
+                summedTable[bucket] = table[bucket]
             }
-            summedTable[bucket] = table[bucket]
+        }
+        }
+        }
         }
     }
 
