@@ -26,6 +26,12 @@ private let traces = [
 private let queues = 4
 private func startingTable(_ trace: [[Int]]) -> [Int] { trace[0].indices.map { $0 % queues } }
 
+private func queueLoads(_ table: [Int], _ packets: [Int]) -> [Int] {
+    var load = [Int](repeating: 0, count: queues)
+    for (bucket, queue) in table.enumerated() { load[queue] += packets[bucket] }
+    return load
+}
+
 /// `trace` through the adaptive planner with each plan's table in force for the next record:
 /// the packets of the buckets it moved, and the sum over records of the most loaded queue's
 /// packets above the mean, under the table the traffic met.
@@ -34,8 +40,7 @@ private func replay(_ trace: [[Int]], moveCost: Double) -> (moved: Int, imbalanc
     var session = PlanningSession<AdaptiveBalancer>(options: PlannerOptions(moveCost: moveCost))
     var moved = 0, excess = 0
     for packets in trace {
-        var load = [Int](repeating: 0, count: queues)
-        for (bucket, queue) in table.enumerated() { load[queue] += packets[bucket] }
+        let load = queueLoads(table, packets)
         excess += load.max()! * queues - load.reduce(0, +)
         let plan = session.plan(exact(table, packets, queues: queues))
         moved += plan.moves.reduce(0) { $0 + packets[$1.bucket] }
@@ -47,9 +52,8 @@ private func replay(_ trace: [[Int]], moveCost: Double) -> (moved: Int, imbalanc
 @Test func adaptiveMoveCostTradesBalanceForTrafficMoved() {
     for trace in traces {
         for packets in trace {
-            var load = [Int](repeating: 0, count: queues)
-            for (bucket, queue) in startingTable(trace).enumerated() { load[queue] += packets[bucket] }
-            #expect(Double(load.max()!) / 1024 < AdaptiveBalancer.overloaded, "a trace overloads a core")
+            let peak = Double(queueLoads(startingTable(trace), packets).max()!) / 1024
+            #expect(peak < AdaptiveBalancer.overloaded, "a trace overloads a core")
         }
     }
     // Summed over the traces: a dearer move moves less traffic and leaves more imbalance; at

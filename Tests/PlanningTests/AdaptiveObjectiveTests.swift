@@ -66,9 +66,9 @@ private func swingBack(big: Int) -> (first: LoadRecord, after: LoadRecord) {
     // gap is 70: the 100 lowers the peak by only 40 (1000 → 960), worth 40 − 0.8 × 100 < 0,
     // but an overloaded core has no traffic to save and sheds it, at any move cost.
     let overloaded = exact([0, 0, 0, 1, 1], [500, 400, 100, 480, 380], queues: 2)
-    for moveCost in [nil, 1.0] as [Double?] {
+    for moveCost in [AdaptiveBalancer.defaultMoveCost, 1] {
         let plan = plans(AdaptiveBalancer.self, [overloaded], options: PlannerOptions(moveCost: moveCost))[0]
-        #expect(plan.moves == [Move(bucket: 2, from: 0, to: 1)], "move cost \(moveCost ?? AdaptiveBalancer.defaultMoveCost)")
+        #expect(plan.moves == [Move(bucket: 2, from: 0, to: 1)], "move cost \(moveCost)")
     }
     // 50 packets less on each queue (950, 0.928 cores) and the same 70 to close: the 100 stays,
     // and the best swap (450 for 380) moves 830 packets to buy 70.
