@@ -18,7 +18,7 @@ import Testing
     let free = plans(AdaptiveBalancer.self, [stuck], options: PlannerOptions(moveCost: 0))[0]
     #expect(free.moves == [Move(bucket: 0, from: 0, to: 1), Move(bucket: 2, from: 1, to: 0)])
     #expect(free.loadAfter == [0.4375, 0.3125])
-    // The swap moves 0.25 + 0.1875 of traffic for that 0.0625: at the default cost 0.8 it is
+    // The swap moves 0.25 + 0.1875 of traffic for that 0.0625: at the default price, 0.8, it is
     // worth 0.0625 − 0.8 × 0.0625 − 2 × 0.8 × 0.1875 = −0.2875, so the table stays.
     let costly = plans(AdaptiveBalancer.self, [stuck])[0]
     #expect(costly.moves.isEmpty)

@@ -3,7 +3,8 @@ import RSSRecords
 import Testing
 
 // What a move costs in the adaptive planner: loads are in packets at 1/1024 of a core each, so
-// 20.48 packets are the least tolerance (0.02 cores) and the default move cost is 0.8.
+// 20.48 packets are the least tolerance (0.02 cores), and at the default move cost (1) a move
+// of s packets that lowers the peak by v is worth v − 0.8 × s.
 
 /// Queue 0 holds 50 + 2 × `big` packets, queue 1 2 × `big` − 50: bucket 0 (50) is the one move
 /// that evens them out. The tables after it hold bucket 0 on queue 1, whose bucket 4 then grows
@@ -39,15 +40,16 @@ private func swingBack(big: Int) -> (first: LoadRecord, after: LoadRecord) {
 @Test func adaptiveClosesAGapWithLightBucketsRatherThanAHeavyOne() {
     // Queue 0: 300, 290, 110, 60, 25 (785); queue 1: 300, 285 (585); half the gap is 100. The
     // old rule, the bucket closest to half the gap, took the 110 (10 off, the 60 is 40 off).
-    // Worth at cost 0.8: the 110 lowers the peak by 90 (785 → 695) for 0.8 × 110: 2; the 60
+    // Worth at the default price 0.8: the 110 lowers the peak by 90 (785 → 695) for 0.8 × 110: 2; the 60
     // and the 25 lower it by 85 for 0.8 × 85: 17. The lights go.
     let gap = exact([0, 0, 0, 0, 0, 1, 1], [300, 290, 110, 60, 25, 300, 285], queues: 2)
     let plan = plans(AdaptiveBalancer.self, [gap])[0]
     #expect(plan.moves == [Move(bucket: 3, from: 0, to: 1), Move(bucket: 4, from: 0, to: 1)])
     #expect(plan.loadAfter == [700.0 / 1024, 670.0 / 1024])
-    // Where traffic is free the 110's 90 beats the lights' 85: the cost is what chose them.
-    let free = plans(AdaptiveBalancer.self, [gap], options: PlannerOptions(moveCost: 0))[0]
-    #expect(free.moves == [Move(bucket: 2, from: 0, to: 1)])
+    // Where traffic is nearly free (move cost 0.1, a price of 0.08) the 110's 90 − 8.8 beats the
+    // lights' 85 − 6.8: the price is what chose them.
+    let cheap = plans(AdaptiveBalancer.self, [gap], options: PlannerOptions(moveCost: 0.1))[0]
+    #expect(cheap.moves == [Move(bucket: 2, from: 0, to: 1)])
 }
 
 @Test func adaptiveFillsAGapWithASetOfBucketsLargestFirst() {
@@ -64,9 +66,10 @@ private func swingBack(big: Int) -> (first: LoadRecord, after: LoadRecord) {
 @Test func adaptiveShedsOffAnOverloadedCoreWhatABusyOneKeeps() {
     // Queue 0: 500, 400, 100 (1000 packets, 0.977 cores); queue 1: 480, 380 (860). Half the
     // gap is 70: the 100 lowers the peak by only 40 (1000 → 960), worth 40 − 0.8 × 100 < 0,
-    // but an overloaded core has no traffic to save and sheds it, at any move cost.
+    // but an overloaded core has no traffic to save and sheds it, even at a move cost of 8 (the
+    // highest price, 0.95, and a tolerance of 0.16 cores held to the 0.042 left below 0.95).
     let overloaded = exact([0, 0, 0, 1, 1], [500, 400, 100, 480, 380], queues: 2)
-    for moveCost in [AdaptiveBalancer.defaultMoveCost, 1] {
+    for moveCost in [AdaptiveBalancer.defaultMoveCost, 8] {
         let plan = plans(AdaptiveBalancer.self, [overloaded], options: PlannerOptions(moveCost: moveCost))[0]
         #expect(plan.moves == [Move(bucket: 2, from: 0, to: 1)], "move cost \(moveCost)")
     }
@@ -75,3 +78,4 @@ private func swingBack(big: Int) -> (first: LoadRecord, after: LoadRecord) {
     let busy = exact([0, 0, 0, 1, 1], [450, 400, 100, 430, 380], queues: 2)
     #expect(plans(AdaptiveBalancer.self, [busy])[0].moves.isEmpty)
 }
+
