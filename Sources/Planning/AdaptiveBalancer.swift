@@ -41,8 +41,7 @@ public struct AdaptiveBalancer: Balancer {
     private var scaling = CoreScaling()
     /// Forecast load per queue under the record's table.
     private var queueLoad: [Double] = []
-    /// Forecast load per bucket: only planning needs it as an array of its own.
-    private var bucketLoad: [Double] { Array(forecast.bucket) }
+    private var bucketLoad: [Double] { forecast.bucket }
     private var recordCount = 0
     /// Per bucket, the record of its last move and the queue it left then.
     private var movedAt: [Int] = []

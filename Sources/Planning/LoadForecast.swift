@@ -30,8 +30,8 @@ struct LoadForecast {
     private var summedTable: [Int] = []
     private var sinceResummed = 0
 
-    /// The forecast load of each bucket.
-    var bucket: ArraySlice<Double> { averages[best * tableSize..<(best + 1) * tableSize] }
+    /// The forecast load of each bucket (a copy: only planning needs it).
+    var bucket: [Double] { Array(averages[best * tableSize..<(best + 1) * tableSize]) }
     /// The forecast load of each queue under the table of the last record.
     var queue: ArraySlice<Double> {
         let queues = sums.count / Self.weights.count

@@ -144,7 +144,8 @@ struct Rebalancing {
                 for bucket in set { move(bucket, to: taker) }
             } else if single >= 0 {
                 move(single, to: taker)
-            } else if budget - moves >= 2, let (out, back) = bestSwap(between: giver, and: taker, minimumGain: minimumGain),
+            } else if budget - moves >= 2, let (out, back) = bestSwap(between: giver, and: taker, minimumGain: minimumGain,
+                                                    cameFrom: overload ? nil : cameFrom),
                       worth(bucketLoad[out] - bucketLoad[back]) - 2 * cost * bucketLoad[back] > 0 {
                 move(out, to: taker)
                 move(back, to: giver)
@@ -194,13 +195,15 @@ struct Rebalancing {
         return least
     }
 
-    private func bestSwap(between giver: Int, and taker: Int, minimumGain: Double) -> (Int, Int)? {
+    /// The swap of one bucket each way that lowers the pair's peak most, by at least
+    /// `minimumGain`; with `cameFrom`, no bucket goes back to the queue it left.
+    private func bestSwap(between giver: Int, and taker: Int, minimumGain: Double, cameFrom: [Int]?) -> (Int, Int)? {
         var best: (Int, Int)?
         var bestPeak = load[giver] - minimumGain
         forEachBucket(of: giver) { out in
-            guard bucketLoad[out] > 0 else { return }
+            guard bucketLoad[out] > 0 && cameFrom?[out] != taker else { return }
             forEachBucket(of: taker) { back in
-                guard bucketLoad[back] < bucketLoad[out] else { return }
+                guard bucketLoad[back] < bucketLoad[out] && cameFrom?[back] != giver else { return }
                 let shift = bucketLoad[out] - bucketLoad[back]
                 let peak = max(load[giver] - shift, load[taker] + shift)
                 if peak < bestPeak {

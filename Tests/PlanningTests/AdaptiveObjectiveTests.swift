@@ -89,7 +89,5 @@ private func swingBack(big: Int) -> (first: LoadRecord, after: LoadRecord) {
     let after = exact([1, 1, 0, 0], [256, 256, 192, 64], queues: 2)
     let made = plans(AdaptiveBalancer.self, [first, after], options: PlannerOptions(moveCost: 0))
     #expect(made[0].moves == [Move(bucket: 0, from: 0, to: 1)])
-    withKnownIssue("Rebalancing.bestSwap does not look at cameFrom: bucket 0 is swapped straight back") {
-        #expect(!made[1].moves.contains(Move(bucket: 0, from: 1, to: 0)), "\(made[1].moves)")
-    }
+    #expect(!made[1].moves.contains(Move(bucket: 0, from: 1, to: 0)), "\(made[1].moves)")
 }
