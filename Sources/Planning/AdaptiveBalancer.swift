@@ -43,6 +43,8 @@ public struct AdaptiveBalancer: Balancer {
     private var queueLoad: [Double] = []
     private var bucketLoad: [Double] { forecast.bucket }
     private var recordCount = 0
+    /// Whether the record being planned carries measured loads.
+    private var measured = true
     /// Per bucket, the record of its last move and the queue it left then.
     private var movedAt: [Int] = []
     private var cameFrom: [Int] = []
@@ -51,7 +53,7 @@ public struct AdaptiveBalancer: Balancer {
 
     public mutating func balance(_ observation: Observation) -> Assignment {
         let table = observation.record.reta
-        if active.count != observation.queues { start(observation) }
+        if active.count != observation.queues || movedAt.count != table.count { start(observation) }
         recordCount += 1
         let assignment = plan(observation)
         // Cheap when nothing moved: the plan then hands back the record's own table.
@@ -65,6 +67,7 @@ public struct AdaptiveBalancer: Balancer {
 
     private mutating func plan(_ observation: Observation) -> Assignment {
         let record = observation.record
+        measured = observation.measured
         loads.estimate(observation)
         forecast.observe(loads.bucket, queueLoads: loads.queue, table: record.reta, active: activeQueues)
         queueLoad = Array(forecast.queue)
@@ -101,6 +104,10 @@ public struct AdaptiveBalancer: Balancer {
 
     private var noise: Double { forecast.relativeError ?? 0 }
 
+    /// Load at which a core sheds whatever lowers it: only a measured load says a core is
+    /// saturated; loads made up from packets (mean 0.5) do not.
+    private var overloaded: Double { measured ? Self.overloaded : .infinity }
+
     private var moveCost: Double { options.moveCost ?? Self.defaultMoveCost }
 
     private var tolerance: Double {
@@ -109,7 +116,7 @@ public struct AdaptiveBalancer: Balancer {
         let tolerated = max(Self.noiseTolerance * noise * mean, Self.leastTolerance * mean, Self.leastLoadTolerance)
             * moveCost
         // Close to saturation noise is no excuse: a core pushed over it drops packets.
-        return min(tolerated, max(Self.leastTolerance * mean, Self.overloaded - mean))
+        return min(tolerated, max(Self.leastTolerance * mean, overloaded - mean))
     }
 
     /// Whether a queue is off by more than the tolerance or an inactive queue still has buckets:
@@ -127,7 +134,7 @@ public struct AdaptiveBalancer: Balancer {
         for queue in active.indices where !active[queue] { plan.evacuate(queue, to: activeQueues) }
         let settling = movedAt.indices.map { recordCount - movedAt[$0] < Self.settling ? cameFrom[$0] : -1 }
         plan.balance(active: activeQueues, tolerance: tolerance, price: min(Self.loadShare * moveCost, Self.mostLoadShare),
-                     cameFrom: settling, overloaded: Self.overloaded)
+                     cameFrom: settling, overloaded: overloaded)
         return plan
     }
 

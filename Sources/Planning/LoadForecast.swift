@@ -15,9 +15,12 @@ struct LoadForecast {
     /// level (an elephant arrived or left): every average starts again from it.
     static let jump = 1.0
 
-    /// Records between full recomputations of the queue sums, which are otherwise kept up to
-    /// date step by step and would gather rounding errors.
-    static let resummation = 256
+    /// Most a record's squared error may weigh, in current scores: one quiet or empty record
+    /// (a link flap, a pause) is not a change in the traffic's character.
+    static let outlier = 9.0
+    /// The score the clipping assumes at least (a 1% error), so that a perfectly predicted past
+    /// does not forbid learning any noise.
+    static let quietest = 1e-4
 
     /// The averages, one table-sized run per weight.
     private var averages: [Double] = []
@@ -25,10 +28,12 @@ struct LoadForecast {
     /// Per weight, the mean squared error of its queue sums, relative to the mean queue load.
     private var scores: [Double] = []
     private var best = 0
-    /// Per weight and queue, the sum of the averages under `summedTable`.
+    /// Per weight and queue, the forecast of the queue's load under `summedTable`: the average
+    /// of its measured loads, kept step by step as the bucket averages are, and carried with the
+    /// buckets that move. A step pulls it towards the measured load, so rounding errors fade
+    /// rather than gather, and work a core does besides its buckets stays in its forecast.
     private var sums: [Double] = []
     private var summedTable: [Int] = []
-    private var sinceResummed = 0
 
     /// The forecast load of each bucket (a copy: only planning needs it).
     var bucket: [Double] { Array(averages[best * tableSize..<(best + 1) * tableSize]) }
@@ -43,7 +48,7 @@ struct LoadForecast {
     var relativeError: Double? { scores.isEmpty || scores[best].isNaN ? nil : scores[best].squareRoot() }
 
     /// Takes in one record's bucket loads with the table they were measured under, and each
-    /// queue's load, the sum of its buckets'.
+    /// queue's measured load.
     mutating func observe(_ loads: [Double], queueLoads: [Double], table: [Int], active: [Int]) {
         let queues = queueLoads.count
         let kinds = Self.weights.count
@@ -51,13 +56,12 @@ struct LoadForecast {
             tableSize = loads.count
             averages = Array(repeating: loads, count: kinds).flatMap { $0 }
             scores = [Double](repeating: .nan, count: kinds)
-            sums = [Double](repeating: 0, count: kinds * queues)
+            sums = Array(repeating: queueLoads, count: kinds).flatMap { $0 }
+            summedTable = table
             best = 0
-            resum(table)
             return
         }
-        sinceResummed += 1
-        if sinceResummed >= Self.resummation { resum(table) } else { follow(table) }
+        follow(table)
         let (size, weights) = (tableSize, Self.weights)
         // Through buffer pointers: these loops run over every bucket on every record.
         loads.withUnsafeBufferPointer { loads in
@@ -75,6 +79,7 @@ struct LoadForecast {
                         square += error * error
                     }
                     square /= Double(active.count)
+                    if !scores[kind].isNaN { square = min(square, Self.outlier * max(scores[kind], Self.quietest)) }
                     scores[kind] = scores[kind].isNaN ? square : scores[kind] + Self.scoreWeight * (square - scores[kind])
                 }
                 for kind in 0..<kinds where scores[kind] < scores[best] { best = kind }
@@ -101,17 +106,6 @@ struct LoadForecast {
         }
         }
         }
-    }
-
-    /// The queue sums computed afresh under `table`.
-    private mutating func resum(_ table: [Int]) {
-        let (kinds, queues, size) = (Self.weights.count, sums.count / Self.weights.count, tableSize)
-        for index in sums.indices { sums[index] = 0 }
-        for kind in 0..<kinds {
-            for (bucket, queue) in table.enumerated() { sums[kind * queues + queue] += averages[kind * size + bucket] }
-        }
-        summedTable = table
-        sinceResummed = 0
     }
 
     /// The queue sums carried over to `table` from the one they were summed under: only the

@@ -94,7 +94,11 @@ struct Rebalancing {
         guard active.count > 1 else { return }
         let mean = active.reduce(0) { $0 + load[$1] } / Double(active.count)
         let level = reachableLevel(of: active, mean: mean)
-        let minimumGain = tolerance / 4
+        // A move must gain more than rounding can fake, even at tolerance 0.
+        let leastWorth = Self.rounding * mean
+        let minimumGain = max(tolerance / 4, leastWorth)
+        // Within this plan too, a bucket does not go back to the queue it just left.
+        var cameFrom = cameFrom
         var stuck = [Bool](repeating: false, count: load.count)
         var candidates: [Int] = [], set: [Int] = []
         while moves < budget {
@@ -116,17 +120,27 @@ struct Rebalancing {
                 let size = bucketLoad[bucket]
                 guard size > 0 && (overload || cameFrom[bucket] != taker) else { return }
                 candidates.append(bucket)
-                if gain(size) >= minimumGain && worth(size) > singleWorth {
+                if gain(size) >= minimumGain && worth(size) > max(singleWorth, leastWorth) {
                     single = bucket
                     singleWorth = worth(size)
                 }
             }
-            // Largest first while it still fits: the next pick is the largest bucket left that
-            // fits what is left, found by a scan, as the set is a few buckets of many.
+            // Largest first while it still fits: the first picks scan for the largest bucket left
+            // that fits, as a set is mostly a few buckets of many; a set that needs more sorts the
+            // rest once and takes each that still fits, since what is left to fill only shrinks.
             set.removeAll(keepingCapacity: true)
             var setLoad = 0.0
             let excess = high - level, limit = min(excess, (high - low) / 2)
-            while setLoad < excess - Self.closeEnough * tolerance && set.count < budget - moves {
+            func short() -> Bool { setLoad < excess - Self.closeEnough * tolerance && set.count < budget - moves }
+            while short() {
+                if set.count == Self.scannedPicks {
+                    candidates.sort { bucketLoad[$0] > bucketLoad[$1] || (bucketLoad[$0] == bucketLoad[$1] && $0 < $1) }
+                    for bucket in candidates where short() && bucketLoad[bucket] <= limit - setLoad {
+                        set.append(bucket)
+                        setLoad += bucketLoad[bucket]
+                    }
+                    break
+                }
                 var pick = -1
                 for (index, bucket) in candidates.enumerated() where bucketLoad[bucket] <= limit - setLoad {
                     if pick < 0 || bucketLoad[bucket] > bucketLoad[candidates[pick]]
@@ -140,13 +154,18 @@ struct Rebalancing {
                 candidates.swapAt(pick, candidates.count - 1)
                 candidates.removeLast()
             }
-            if set.count > 1 && worth(setLoad) > singleWorth && gain(setLoad) >= minimumGain {
-                for bucket in set { move(bucket, to: taker) }
+            if set.count > 1 && worth(setLoad) > max(singleWorth, leastWorth) && gain(setLoad) >= minimumGain {
+                for bucket in set {
+                    cameFrom[bucket] = giver
+                    move(bucket, to: taker)
+                }
             } else if single >= 0 {
+                cameFrom[single] = giver
                 move(single, to: taker)
             } else if budget - moves >= 2, let (out, back) = bestSwap(between: giver, and: taker, minimumGain: minimumGain,
                                                     cameFrom: overload ? nil : cameFrom),
-                      worth(bucketLoad[out] - bucketLoad[back]) - 2 * cost * bucketLoad[back] > 0 {
+                      worth(bucketLoad[out] - bucketLoad[back]) - 2 * cost * bucketLoad[back] > leastWorth {
+                (cameFrom[out], cameFrom[back]) = (giver, taker)
                 move(out, to: taker)
                 move(back, to: giver)
             } else {
@@ -169,6 +188,11 @@ struct Rebalancing {
         }
         return count > 0 ? min(mean, total / Double(count)) : mean
     }
+
+    /// Picks a set makes by scanning before it sorts what is left.
+    static let scannedPicks = 8
+    /// Relative to the mean load, the least a move may be worth: less is rounding.
+    static let rounding = 1e-9
 
     /// How far short of a giver's excess, in tolerances, its set of buckets may stop: the rest is
     /// within the tolerance anyway, and filling it exactly takes the smallest buckets one by one.

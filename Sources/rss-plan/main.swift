@@ -18,7 +18,7 @@ struct RSSPlan: ParsableCommand {
     // Numeric options take the next argument whatever it looks like, so that `--min-queues -4`
     // is refused for its value rather than taken for a missing one.
     @Option(parsing: .unconditional,
-            help: "Distance from the mean load (in cores) before buckets move (default: rsspp 0.02, adaptive the traffic's noise).")
+            help: "Distance from the mean load (in cores) before buckets move (default: rsspp 0.02, adaptive the traffic's noise × --move-cost).")
     var threshold: Double?
     @Option(parsing: .unconditional, help: "Load each core should run at when autoscaling, 0.01 to 1.")
     var targetLoad = PlannerOptions().targetLoad
