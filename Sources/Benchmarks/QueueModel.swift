@@ -18,7 +18,7 @@ public struct QueueModel: Sendable {
     static let saturation = 0.999
     /// Slices per stretch of an epoch where a packet's wait changes, so that the percentiles
     /// count how many packets saw which backlog.
-    static let slices = 32
+    public static let slices = 32
 
     public let interval: Double
     /// Per-packet cost in seconds for a core without packets of its own in an epoch.
