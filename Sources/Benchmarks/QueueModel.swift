@@ -73,16 +73,19 @@ public struct QueueModel: Sendable {
     /// wait changes.
     private mutating func add(_ count: Double, on path: BacklogPath, parkedUntil: Double) {
         guard count > 0 else { return }
-        let kinks = [path.kink, parkedUntil].filter { $0 > 0 && $0 < interval }.sorted()
-        for (from, to) in zip([0] + kinks, kinks + [interval]) where to > from {
-            let varies = from < parkedUntil || !path.isFlat(from: from)
-            let slices = varies ? Self.slices : 1
-            let width = (to - from) / Double(slices)
+        // The wait is linear between the kinks: the path's and the end of the parking.
+        let (first, second) = (min(path.kink, parkedUntil), max(path.kink, parkedUntil))
+        var from = 0.0
+        for to in [first, second, interval] where to > from && from < interval {
+            let end = min(to, interval)
+            let slices = from < parkedUntil || !path.isFlat(from: from) ? Self.slices : 1
+            let width = (end - from) / Double(slices)
             for slice in 0..<slices {
                 let time = from + (Double(slice) + 0.5) * width
                 let (wait, served) = path.wait(at: time)
                 latency.add(wait + max(0, parkedUntil - time), weight: count * width / interval * served)
             }
+            from = end
         }
     }
 }
@@ -135,9 +138,11 @@ public struct LatencyHistogram: Sendable {
 
     public init() {}
 
+    static let logRatio = log(ratio)
+
     mutating func add(_ seconds: Double, weight: Double) {
         guard weight > 0 else { return }
-        let bin = Int((log(max(seconds, Self.smallest) / Self.smallest) / log(Self.ratio)).rounded(.down))
+        let bin = Int((log(max(seconds, Self.smallest) / Self.smallest) / Self.logRatio).rounded(.down))
         weights[min(bin, Self.bins - 1)] += weight
         total += weight
     }
