@@ -111,12 +111,12 @@ struct BacklogPath {
     var isFilling: Bool { rate > 0 }
 
     func backlog(at time: Double) -> Double {
-        rate > 0 ? min(max(ring, 0), start + rate * time) : max(0, start + rate * time)
+        rate > 0 ? min(ring, start + rate * time) : max(0, start + rate * time)
     }
 
     var end: Double { backlog(at: interval) }
     /// Work that found the ring full.
-    var overflow: Double { isFilling ? max(0, start + rate * interval - max(ring, 0)) : 0 }
+    var overflow: Double { isFilling ? max(0, start + rate * interval - ring) : 0 }
 
     /// A packet's wait arriving at `time`, service included, and the share of such packets served.
     func wait(at time: Double) -> (seconds: Double, served: Double) {
@@ -126,6 +126,7 @@ struct BacklogPath {
         return (backlog + utilisation * cost / (2 * (1 - utilisation)) + cost, 1)
     }
 }
+
 /// Latencies weighted by packets, kept on log-spaced bins 1% wide from 1 ns to 1000 s, so that
 /// a run's percentiles take the same memory however long it is.
 public struct LatencyHistogram: Sendable {
