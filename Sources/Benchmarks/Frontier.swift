@@ -33,13 +33,17 @@ public struct Frontier: Sendable {
         public var knobValue: Double? { contender.algorithm == .rsspp ? contender.threshold : contender.moveCost }
     }
 
-    /// An RSS++ point against the default planner's curve at the same traffic moved.
+    /// A point of one planner against the other's curve at the same traffic moved.
     public struct Check: Sendable, Equatable {
-        public var rsspp: Point
-        /// The curve's imbalance at the point's traffic moved; nil when the point moves less
-        /// traffic than any point of the curve, where the curve says nothing.
+        public var point: Point
+        /// The other planner's curve at the point's traffic moved; nil for an RSS++ point that
+        /// moves less traffic than any of the default planner's, where its curve says nothing.
         public var curveImbalance: Double?
-        public var isBelow: Bool { curveImbalance.map { $0 < rsspp.meanImbalance } ?? false }
+        /// Whether the default planner balances better here.
+        public var isBelow: Bool {
+            guard let curve = curveImbalance else { return false }
+            return point.contender.algorithm == .rsspp ? curve < point.meanImbalance : point.meanImbalance < curve
+        }
     }
 
     public let scenarios: [String]
@@ -62,29 +66,43 @@ public struct Frontier: Sendable {
     }
 
     public var checks: [Check] {
-        Self.check(points.filter { $0.contender.algorithm == .rsspp },
-                   against: points.filter { $0.contender.algorithm == .standard })
+        Self.checks(adaptive: points.filter { $0.contender.algorithm == .standard },
+                    rsspp: points.filter { $0.contender.algorithm == .rsspp })
+    }
+
+    /// Both ways, so that a bulge of either curve shows: every rsspp point against `adaptive`'s
+    /// curve, then every adaptive point that rsspp's traffic range covers against rsspp's curve.
+    public static func checks(adaptive: [Point], rsspp: [Point]) -> [Check] {
+        check(rsspp, against: adaptive) + adaptive.compactMap { point in
+            imbalance(of: rsspp, at: point.trafficMoved).map { Check(point: point, curveImbalance: $0) }
+        }
     }
 
     /// Each of `rsspp` against `curve` (its points joined in order of traffic moved) at the same
-    /// traffic moved. Past the curve's most traffic its last point counts, since a planner that
+    /// traffic moved. Past the curve's most traffic its lowest point counts, since a planner that
     /// moves less and balances better dominates; short of its least traffic nothing does.
     public static func check(_ rsspp: [Point], against curve: [Point]) -> [Check] {
-        let sorted = curve.sorted { ($0.trafficMoved, $0.meanImbalance) < ($1.trafficMoved, $1.meanImbalance) }
-        return rsspp.map { point in
-            guard let first = sorted.first, let last = sorted.last, point.trafficMoved >= first.trafficMoved else {
-                return Check(rsspp: point, curveImbalance: nil)
-            }
-            let x = min(point.trafficMoved, last.trafficMoved)
-            // Where points share a traffic moved the curve is vertical: the lowest of them counts.
-            var lowest = Double.infinity
-            for (a, b) in zip(sorted, sorted.dropFirst()) where a.trafficMoved <= x && x <= b.trafficMoved {
-                let width = b.trafficMoved - a.trafficMoved
-                let share = width > 0 ? (x - a.trafficMoved) / width : 0
-                lowest = min(lowest, a.meanImbalance + share * (b.meanImbalance - a.meanImbalance))
-            }
-            return Check(rsspp: point, curveImbalance: sorted.count == 1 ? first.meanImbalance : lowest)
+        rsspp.map { point in
+            let beyond = curve.allSatisfy { $0.trafficMoved < point.trafficMoved } && !curve.isEmpty
+            return Check(point: point, curveImbalance: beyond ? curve.map(\.meanImbalance).min()
+                                                              : imbalance(of: curve, at: point.trafficMoved))
         }
+    }
+
+    /// `curve`'s points joined in order of traffic moved, at traffic `x`; nil outside their range.
+    static func imbalance(of curve: [Point], at x: Double) -> Double? {
+        let sorted = curve.sorted { ($0.trafficMoved, $0.meanImbalance) < ($1.trafficMoved, $1.meanImbalance) }
+        guard let first = sorted.first, let last = sorted.last, first.trafficMoved <= x, x <= last.trafficMoved else {
+            return nil
+        }
+        // Where points share a traffic moved the curve is vertical: the lowest of them counts.
+        var lowest = sorted.count == 1 ? first.meanImbalance : Double.infinity
+        for (a, b) in zip(sorted, sorted.dropFirst()) where a.trafficMoved <= x && x <= b.trafficMoved {
+            let width = b.trafficMoved - a.trafficMoved
+            let share = width > 0 ? (x - a.trafficMoved) / width : 0
+            lowest = min(lowest, a.meanImbalance + share * (b.meanImbalance - a.meanImbalance))
+        }
+        return lowest
     }
 
     /// The points, one line each: planner, knob, value (empty for the planner's own), mean
@@ -119,22 +137,24 @@ public struct Frontier: Sendable {
         }
         text += """
 
-            \(adaptive)'s curve (its points joined in order of traffic moved; past its most traffic its last \
-            point counts, short of its least traffic nothing does) at each rsspp point's traffic moved:
+            Each rsspp point against \(adaptive)'s curve (its points joined in order of traffic moved; past its \
+            most traffic its lowest point counts, since moving less and balancing better dominates; short of its \
+            least traffic nothing does), then each \(adaptive) point within rsspp's range of traffic against \
+            rsspp's curve:
 
-            | rsspp | traffic moved | mean imbalance | \(adaptive) at that traffic | below |
+            | point | traffic moved | mean imbalance | other planner's curve there | \(adaptive) below |
             |---|---:|---:|---:|---|
 
             """
         let checks = checks
         for check in checks {
             let curve = check.curveImbalance.map { format($0, 4) } ?? "none: rsspp moves less"
-            text += "| \(check.rsspp.contender.name) | \(format(100 * check.rsspp.trafficMoved, 3))% | "
-                + "\(format(check.rsspp.meanImbalance, 4)) | \(curve) | \(check.isBelow ? "yes" : "**no**") |\n"
+            text += "| \(check.point.contender.name) | \(format(100 * check.point.trafficMoved, 3))% | "
+                + "\(format(check.point.meanImbalance, 4)) | \(curve) | \(check.isBelow ? "yes" : "**no**") |\n"
         }
-        let above = checks.filter { !$0.isBelow }.map { "`\($0.rsspp.contender.name)`" }
-        text += "\n" + (above.isEmpty ? "\(adaptive)'s curve lies below every rsspp point.\n"
-                                       : "\(adaptive)'s curve is not below " + above.joined(separator: ", ") + ".\n")
+        let above = checks.filter { !$0.isBelow }.map { "`\($0.point.contender.name)`" }
+        text += "\n" + (above.isEmpty ? "\(adaptive)'s curve lies below rsspp's everywhere.\n"
+                                       : "\(adaptive)'s curve is not below rsspp's at " + above.joined(separator: ", ") + ".\n")
         return text
     }
 }

@@ -138,7 +138,7 @@ public struct PlannerComparison: Sendable {
 
     /// Σ of `metric` over all of `contender`'s runs over the same for `baseline`'s, for amounts
     /// that add up (drops), where the runs that lose most should weigh most; nil when both sums
-    /// are zero.
+    /// are zero, infinite when only the baseline's is.
     public func totalRatio(_ contender: Contender, to baseline: Contender, _ metric: (RunSummary) -> Double) -> Double? {
         let (ours, theirs) = (runs(of: contender).reduce(0) { $0 + metric($1.summary) },
                               runs(of: baseline).reduce(0) { $0 + metric($1.summary) })

@@ -38,10 +38,33 @@ private let curve = [adaptive(1.0, 0.25), adaptive(0.25, 0.75), adaptive(0.5, 0.
         #expect(checks.map(\.isBelow) == [false])
     }
 
-    @Test func pastTheCurvesMostTrafficItsLastPointCounts() {
-        let checks = Frontier.check([rsspp(4, 0.5), rsspp(4, 0.125)], against: curve)
-        #expect(checks.map(\.curveImbalance) == [0.25, 0.25])
+    @Test func pastTheCurvesMostTrafficItsLowestPointCounts() {
+        // The curve rises to 0.5 at its most traffic, 1.0; its point at 0.5 moves less and balances better.
+        let rising = [adaptive(0.25, 0.75), adaptive(0.5, 0.125), adaptive(1.0, 0.5)]
+        let checks = Frontier.check([rsspp(4, 0.25), rsspp(4, 0.0625)], against: rising)
+        #expect(checks.map(\.curveImbalance) == [0.125, 0.125])
         #expect(checks.map(\.isBelow) == [true, false])
+    }
+
+    /// The reviewer's case: adaptive bulges above rsspp's line between rsspp's two points, which
+    /// both lie above adaptive's curve. rsspp's line at 3% is 0.12 + (0.08 - 0.12) / 2 = 0.10,
+    /// under adaptive's 0.20 there.
+    @Test func anAdaptivePointAboveRssppsCurveIsNotBelow() {
+        let checks = Frontier.checks(adaptive: [adaptive(0.01, 0.10), adaptive(0.03, 0.20), adaptive(0.05, 0.05)],
+                                     rsspp: [rsspp(0.01, 0.12), rsspp(0.05, 0.08)])
+        #expect(checks.map(\.point.trafficMoved) == [0.01, 0.05, 0.01, 0.03, 0.05])
+        let lines = checks.map { $0.curveImbalance.map { ($0 * 1e6).rounded() / 1e6 } }
+        #expect(lines == [0.10, 0.05, 0.12, 0.10, 0.08])
+        #expect(checks.map(\.isBelow) == [true, true, true, false, true])
+    }
+
+    /// rsspp's one point at 3% moves more than adaptive's most (2%): adaptive's lowest point, 0.10
+    /// at 1%, dominates it, though its last (0.15 at 2%) would not; no adaptive point is within
+    /// rsspp's range, so none is checked the other way.
+    @Test func beyondAdaptivesTrafficItsBestPointDominates() {
+        let checks = Frontier.checks(adaptive: [adaptive(0.01, 0.10), adaptive(0.02, 0.15)], rsspp: [rsspp(0.03, 0.12)])
+        #expect(checks.map(\.curveImbalance) == [0.10])
+        #expect(checks.map(\.isBelow) == [true])
     }
 
     @Test func whereTheCurveIsVerticalItsLowestPointCounts() {

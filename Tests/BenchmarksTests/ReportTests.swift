@@ -8,6 +8,7 @@ import Testing
         TargetCheck(name: "at the limits", value: 0.65, must: 0.65, goal: 0.65),
         TargetCheck(name: "without a goal", value: 2, must: 1),
         TargetCheck(name: "nothing measured", value: nil, must: 1, goal: 1),
+        TargetCheck(name: "over a zero", value: .infinity, must: 1, goal: 1, zeroBaseline: "rsspp drops nothing"),
     ]).split(separator: "\n")
     #expect(rows[0] == "| target | measured | must | goal | must met | goal met |")
     #expect(rows[2] == "| over both | 0.700× | ≤ 0.65× | ≤ 0.50× | **no** | **no** |")
@@ -15,6 +16,7 @@ import Testing
     #expect(rows[4] == "| at the limits | 0.650× | ≤ 0.65× | ≤ 0.65× | yes | yes |")
     #expect(rows[5] == "| without a goal | 2.000× | ≤ 1.00× | – | **no** | – |")
     #expect(rows[6] == "| nothing measured | nothing to compare | ≤ 1.00× | ≤ 1.00× | yes | yes |")
+    #expect(rows[7] == "| over a zero | rsspp drops nothing | ≤ 1.00× | ≤ 1.00× | **no** | **no** |")
 }
 
 @Test func droppedWorkIsComparedAsSumsOverAllRuns() throws {
