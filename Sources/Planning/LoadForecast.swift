@@ -90,11 +90,12 @@ struct LoadForecast {
                 for bucket in 0..<size { averages[base + bucket] += weight * (loads[bucket] - averages[base + bucket]) }
                 for queue in 0..<queues { sums[kind * queues + queue] += weight * (actual[queue] - sums[kind * queues + queue]) }
             }
-            guard mean > 0, !scores[best].isNaN else { return }
+            // The last record alone (weight 1) has no level to jump from.
+            guard mean > 0, !scores[best].isNaN, weights[best] < 1 else { return }
             let jump = Self.jump * scores[best].squareRoot() * mean
             let (longest, chosen) = ((kinds - 1) * size, best * size)
-            for bucket in 0..<size where abs(loads[bucket] - averages[longest + bucket]) > jump
-                && abs(loads[bucket] - averages[chosen + bucket]) > jump {
+            for bucket in 0..<size
+            where min(abs(loads[bucket] - averages[longest + bucket]), abs(loads[bucket] - averages[chosen + bucket])) > jump {
                 for kind in 0..<kinds {
                     sums[kind * queues + table[bucket]] += loads[bucket] - averages[kind * size + bucket]
                     averages[kind * size + bucket] = loads[bucket]
