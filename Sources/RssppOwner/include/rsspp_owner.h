@@ -26,7 +26,9 @@
  *   does both); an application told only afterwards, by rss-migrate, can reorder packets of such
  *   a bucket. Without stamps the old owner cannot tell its old packets from new ones after a
  *   bucket came back (A -> B -> A): a bucket must not move again before its last move was
- *   acked (rss-migrate reports each move's latency; plans come every 100 ms or so).
+ *   acked (rss-migrate reports each move's latency; plans come every 100 ms or so). rss-plan's
+ *   default planner does not send a bucket back to the queue it left for 10 plans, unless the
+ *   queue it is on is overloaded; a chain through a third queue it can still plan.
  * - The old owner releases the bucket once it has processed every packet that reached it
  *   before the switch. It knows that from, whichever comes first:
  *     1. stamps: it has dequeued a packet stamped later than the request's stamp (exact when
