@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "rss-report", targets: ["rss-report"]),
         .executable(name: "rss-migrate", targets: ["rss-migrate"]),
         .executable(name: "rsspp-sink", targets: ["rsspp-sink"]),
+        .executable(name: "rss-irq", targets: ["rss-irq"]),
         // The DPDK application library for Swift applications (C ones use rsspp-dpdk.pc).
         .library(name: "RssppDPDK", targets: ["RssppDPDK"]),
         // Per-bucket ownership of flow state, for C applications and Swift ones.
@@ -96,6 +97,9 @@ let package = Package(
         // Telling the owners of flow state each written plan's moves (rss-migrate, man/rss-migrate.1).
         .target(name: "Migration", dependencies: ["RSSRecords", "ToolSupport"]),
 
+        // Receive queue interrupts pinned to CPUs and banned from irqbalance (rss-irq, man/rss-irq.1).
+        .target(name: "IRQAffinity", dependencies: ["ToolSupport"]),
+
         // Summaries of runs of load records (rss-report, the demo).
         .target(name: "Reporting", dependencies: ["RSSRecords", "Statistics", "ToolSupport"]),
 
@@ -114,6 +118,9 @@ let package = Package(
         // The XDP counter's benchmark (scripts/bench-xdp).
         .executableTarget(name: "xdp-bench", dependencies: [
             "Statistics", "XDPCounting", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "rss-irq", dependencies: [
+            "IRQAffinity", "ToolSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-report", dependencies: [
             "Reporting", "RSSRecords", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -131,6 +138,8 @@ let package = Package(
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         // rss-migrate's side of the wire protocol, against owners written in the tests.
         .testTarget(name: "MigrationTests", dependencies: ["Migration", "RSSRecords", "TestSupport"]),
+        // The parsers, and rss-irq run on fake /proc and /sys trees.
+        .testTarget(name: "IRQAffinityTests", dependencies: ["IRQAffinity", "TestSupport", "rss-irq"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
         .testTarget(name: "NICSimTests", dependencies: ["NICSim", "RSSHash", "RSSRecords", "TestSupport"]),
         .testTarget(name: "TableTargetsTests", dependencies: ["TableTargets", "NICSim", "RSSRecords", "TestSupport"]),

@@ -1,0 +1,98 @@
+import ToolSupport
+
+/// One run of rss-irq: finds the interface's receive queue interrupts, pins each to its CPU and,
+/// when asked, bans them in irqbalance's defaults file. Everything that can be checked is checked
+/// before the first write, so that bad input leaves the machine as it was.
+public struct IRQPinning {
+    public let tree: SystemTree
+    public let interface: String
+    /// The CPUs to deal the queues out to; nil for every online CPU.
+    public let cpus: CPUList?
+    public let dryRun: Bool
+    public let irqbalanceConfig: String?
+
+    public init(tree: SystemTree, interface: String, cpus: CPUList?, dryRun: Bool, irqbalanceConfig: String?) {
+        self.tree = tree
+        self.interface = interface
+        self.cpus = cpus
+        self.dryRun = dryRun
+        self.irqbalanceConfig = irqbalanceConfig
+    }
+
+    /// Runs it; "PATH VALUE" on stdout for each write (made or, in a dry run, to be made),
+    /// diagnostics on stderr; returns the exit status.
+    public func run() -> Int32 {
+        let queueIRQs: [QueueIRQ]
+        let planned: [Pin]
+        let configChange: (text: String, line: String)?
+        do {
+            queueIRQs = try QueueIRQFinder(tree: tree).queueIRQs(of: interface)
+            planned = pins(for: queueIRQs, on: try chosenCPUs())
+            configChange = try irqbalanceConfig.flatMap { path in
+                let current = exists(path) ? try readText(path) : ""
+                return try IrqbalanceDefaults.banning(queueIRQs.map(\.irq), in: current, path: path)
+            }
+        } catch let error as QueueIRQFinder.NotFound {
+            diagnose(error.description)
+            return ExitStatus.unavailable
+        } catch let error as UnusableCPUs {
+            diagnose(error.description)
+            return ExitStatus.usage
+        } catch {
+            diagnose("\(error)")
+            return 1
+        }
+        let writer = AffinityWriter(tree: tree)
+        for pin in planned {
+            if !dryRun {
+                do {
+                    if let note = try writer.apply(pin) { diagnose(note) }
+                } catch {
+                    diagnose("irq \(pin.queueIRQ.irq) (\(pin.queueIRQ.name)): \(error); irqbalance's defaults left unchanged")
+                    return 1
+                }
+            }
+            print(writer.write(of: pin))
+        }
+        return finishIrqbalance(configChange)
+    }
+
+    private func finishIrqbalance(_ change: (text: String, line: String)?) -> Int32 {
+        guard let path = irqbalanceConfig else {
+            diagnose("a running irqbalance will move these interrupts again: ban them with --irqbalance-config "
+                + "/etc/default/irqbalance")
+            return 0
+        }
+        guard let change else {
+            diagnose("\(path) already bans these interrupts from irqbalance")
+            return 0
+        }
+        if !dryRun {
+            do {
+                try DurableFile(path: path).replace(with: Array(change.text.utf8))
+            } catch {
+                diagnose("\(error)")
+                return 1
+            }
+        }
+        print("\(path) \(change.line)")
+        diagnose("irqbalance reads \(path) only when it starts: run `systemctl restart irqbalance`")
+        return 0
+    }
+
+    struct UnusableCPUs: Error, CustomStringConvertible { let description: String }
+
+    /// The CPUs asked for, all of which must be online, or the online ones.
+    private func chosenCPUs() throws -> CPUList {
+        let text = try readText(tree.onlineCPUs)
+        guard let online = CPUList(text) else {
+            throw UnusableCPUs(description: "\(tree.onlineCPUs): \"\(text.trimmingWhitespace())\" is not a CPU list")
+        }
+        guard let cpus else { return online }
+        let offline = cpus.cpus.filter { !online.cpus.contains($0) }
+        guard offline.isEmpty else {
+            throw UnusableCPUs(description: "--cpus \(cpus): CPUs \(CPUList(cpus: offline)) are not online (online: \(online))")
+        }
+        return cpus
+    }
+}

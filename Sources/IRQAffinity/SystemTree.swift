@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The /proc and /sys files rss-irq reads and writes, under `root` so that tests can point it at a
+/// fake tree ("" is the real machine).
+public struct SystemTree: Sendable {
+    public let root: String
+
+    public init(root: String = "") { self.root = root }
+
+    public var interrupts: String { root + "/proc/interrupts" }
+    public var onlineCPUs: String { root + "/sys/devices/system/cpu/online" }
+    public func interfaceDevice(_ interface: String) -> String { root + "/sys/class/net/\(interface)/device" }
+    public func interface(_ interface: String) -> String { root + "/sys/class/net/\(interface)" }
+    public func affinityList(irq: Int) -> String { root + "/proc/irq/\(irq)/smp_affinity_list" }
+    public func effectiveAffinityList(irq: Int) -> String { root + "/proc/irq/\(irq)/effective_affinity_list" }
+}
+
+/// A failed read or write of a system file, as "PATH: cannot WHAT: reason".
+public struct SystemFileError: Error, CustomStringConvertible {
+    public let path: String
+    public let what: String
+    public let code: Int32
+
+    public var description: String { "\(path): cannot \(what): \(String(cString: strerror(code)))" }
+}
+
+/// The whole text of a small system file.
+func readText(_ path: String) throws(SystemFileError) -> String {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw SystemFileError(path: path, what: "open", code: errno) }
+    defer { close(fd) }
+    var contents: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let got = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if got < 0 && errno == EINTR { continue }
+        guard got >= 0 else { throw SystemFileError(path: path, what: "read", code: errno) }
+        if got == 0 { return String(decoding: contents, as: UTF8.self) }
+        contents += chunk[..<got]
+    }
+}
+
+/// Writes `text` to a /proc file in one write(2), as the kernel wants its settings.
+func writeSetting(_ text: String, to path: String) throws(SystemFileError) {
+    let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
+    guard fd >= 0 else { throw SystemFileError(path: path, what: "open for writing", code: errno) }
+    defer { close(fd) }
+    let bytes = Array(text.utf8)
+    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    guard written == bytes.count else { throw SystemFileError(path: path, what: "write \"\(text)\"", code: written < 0 ? errno : EIO) }
+}
+
+func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+/// Names in a directory, without `.` and `..`; nil when it cannot be opened.
+func directoryEntries(_ path: String) -> [String]? {
+    guard let directory = opendir(path) else { return nil }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}
