@@ -147,7 +147,7 @@ let package = Package(
         // Runs the built tools end to end, alone and in pipelines.
         .testTarget(name: "PipelineTests", dependencies: [
             "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply", "rss-report", "rss-migrate",
-            "rsspp-sink"]),
+            "rss-irq", "rsspp-sink"]),
         // The owner library's rules one by one (C API) and its handover under concurrent load.
         .testTarget(name: "OwnerTests", dependencies: ["RssppOwner", "BucketOwnership", "NICSim", "TestSupport"]),
         .testTarget(name: "EthtoolTests", dependencies: ["Ethtool", "TableTargets", "TestSupport"]),

@@ -76,7 +76,7 @@ public struct IRQPinning {
             }
         }
         print("\(path) \(change.line)")
-        diagnose("irqbalance reads \(path) only when it starts: run `systemctl restart irqbalance`")
+        diagnose("irqbalance reads \(path) only when it starts: once it is written, run `systemctl restart irqbalance`")
         return 0
     }
 

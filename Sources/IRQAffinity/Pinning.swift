@@ -26,7 +26,7 @@ public struct AffinityWriter {
     /// Writes the pin; the returned note, when there is one, says that the kernel's effective
     /// affinity differs from it (it may keep a managed interrupt's own choice, or apply it only at
     /// the next interrupt).
-    public func apply(_ pin: Pin) throws(SystemFileError) -> String? {
+    public func apply(_ pin: Pin) throws -> String? {
         let irq = pin.queueIRQ.irq
         try writeSetting("\(pin.cpu)\n", to: tree.affinityList(irq: irq))
         let effectivePath = tree.effectiveAffinityList(irq: irq)

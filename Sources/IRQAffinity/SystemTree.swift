@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ToolSupport
 
 /// The /proc and /sys files rss-irq reads and writes, under `root` so that tests can point it at a
 /// fake tree ("" is the real machine).
@@ -26,20 +27,12 @@ public struct SystemFileError: Error, CustomStringConvertible {
     public var description: String { "\(path): cannot \(what): \(String(cString: strerror(code)))" }
 }
 
-/// The whole text of a small system file.
-func readText(_ path: String) throws(SystemFileError) -> String {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw SystemFileError(path: path, what: "open", code: errno) }
-    defer { close(fd) }
-    var contents: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let got = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if got < 0 && errno == EINTR { continue }
-        guard got >= 0 else { throw SystemFileError(path: path, what: "read", code: errno) }
-        if got == 0 { return String(decoding: contents, as: UTF8.self) }
-        contents += chunk[..<got]
+/// The whole text of a system file (/proc/interrupts of a large machine runs to megabytes).
+func readText(_ path: String) throws -> String {
+    guard let contents = try DurableFile(path: path).read(limit: 1 << 26) else {
+        throw SystemFileError(path: path, what: "read more than 64 MiB", code: EFBIG)
     }
+    return String(decoding: contents, as: UTF8.self)
 }
 
 /// Writes `text` to a /proc file in one write(2), as the kernel wants its settings.
