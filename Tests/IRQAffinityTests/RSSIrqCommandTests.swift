@@ -116,6 +116,18 @@ private let defaults = """
         #expect(try affinities(in: tree) == untouched)
     }
 
+    /// A pin the kernel refuses (here: no such file) ends the run; irqbalance's defaults are not
+    /// changed to ban an interrupt left where it was.
+    @Test func aFailedPinStopsTheRunBeforeIrqbalancesDefaults() throws {
+        let tree = try virtioTree()
+        #expect(try shell("printf '%s' '\(defaults)' > irqbalance && rm proc/irq/43/smp_affinity_list", in: tree).status == 0)
+        let result = try rssIrq("eth0 --cpus 1 --irqbalance-config irqbalance", in: tree)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("irq 43 (virtio0-input.2): \(tree.path)/proc/irq/43/smp_affinity_list: cannot open"))
+        #expect(try shell("cat irqbalance", in: tree).stdout == defaults)
+        #expect(result.stdoutLines == [41, 42].map { "\(tree.path)/proc/irq/\($0)/smp_affinity_list 1" })
+    }
+
     @Test func anOfflineCPUIsAUsageErrorBeforeAnyWrite() throws {
         let tree = try virtioTree()
         let result = try rssIrq("eth0 --cpus 1,8-9", in: tree)
