@@ -31,7 +31,7 @@ struct InterruptLine: Equatable {
 /// "virtio0-input.3", mlx5's "mlx5_comp3@pci:...", Intel's "eth0-TxRx-3" and "i40e-eth0-TxRx-3",
 /// "eth0-rx-3", bnx2x's "eth0-fp-3", iwlwifi's "iwlwifi:queue_3". Transmit-only ("-output.3",
 /// "-tx-3") and control interrupts ("-config", "-control") name none of them.
-let receiveQueueWords = ["input", "rx", "txrx", "rxtx", "comp", "fp", "queue", "combined"]
+private let receiveQueueWords = ["input", "rx", "txrx", "rxtx", "comp", "fp", "queue", "combined"]
 
 /// The queue number in a receive queue interrupt's name, nil when the name is not one.
 func receiveQueueNumber(inName name: String) -> Int? {
@@ -69,8 +69,8 @@ public struct QueueIRQFinder {
     /// its name is a receive queue's and it belongs to the interface: listed in the PCI function's
     /// msi_irqs, or named after the interface ("i40e-eth0-TxRx-3").
     public func queueIRQs(of interface: String) throws -> [QueueIRQ] {
-        guard exists(tree.interface(interface)) else {
-            throw NotFound(description: "\(interface): no such network interface (\(tree.interface(interface)) is missing)")
+        guard exists(tree.interfaceDirectory(interface)) else {
+            throw NotFound(description: "\(interface): no such network interface (\(tree.interfaceDirectory(interface)) is missing)")
         }
         let owned = Set(messageSignalledIRQs(of: interface))
         let lines = try readText(tree.interrupts).split(separator: "\n").compactMap(InterruptLine.init)

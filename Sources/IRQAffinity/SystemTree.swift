@@ -13,7 +13,7 @@ public struct SystemTree: Sendable {
     public var interrupts: String { root + "/proc/interrupts" }
     public var onlineCPUs: String { root + "/sys/devices/system/cpu/online" }
     public func interfaceDevice(_ interface: String) -> String { root + "/sys/class/net/\(interface)/device" }
-    public func interface(_ interface: String) -> String { root + "/sys/class/net/\(interface)" }
+    public func interfaceDirectory(_ interface: String) -> String { root + "/sys/class/net/\(interface)" }
     public func affinityList(irq: Int) -> String { root + "/proc/irq/\(irq)/smp_affinity_list" }
     public func effectiveAffinityList(irq: Int) -> String { root + "/proc/irq/\(irq)/effective_affinity_list" }
 }
