@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "XDPCounting", dependencies: ["CBPF", "Ethtool", "LoadSources", "RSSHash", "RSSRecords", "ToolSupport"],
                 plugins: ["BPFObjectPlugin"]),
         // Bucket -> queue assignment algorithms (rss-plan).
-        .target(name: "Planning", dependencies: ["RSSRecords"]),
+        .target(name: "Planning", dependencies: ["RSSRecords", "ToolSupport"]),
         // Planners replayed side by side on the scenarios (rss-bench).
         .target(name: "Benchmarks", dependencies: ["Planning", "NICSim", "RSSHash", "RSSRecords", "Statistics"]),
         // The SIOCETHTOOL ioctl and the kernel's ethtool structs (a tiny C shim).
