@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(name: "RSSRecordsTests", dependencies: ["RSSRecords"]),
         .testTarget(name: "RSSHashTests", dependencies: ["NICSim", "RSSHash", "TestSupport"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
-        .testTarget(name: "PlanningTests", dependencies: ["Planning", "RSSRecords"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "RSSRecords", "TestSupport", "ToolSupport"]),
         // The comparisons' arithmetic, and rss-bench run as built.
         .testTarget(name: "BenchmarksTests", dependencies: [
             "Benchmarks", "Planning", "RSSRecords", "TestSupport", "rss-bench"]),

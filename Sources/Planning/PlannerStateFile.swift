@@ -148,9 +148,12 @@ public struct PlannerStateFile {
     private func describe(_ error: DecodingError) -> String {
         func located(_ context: DecodingError.Context) -> String {
             let field = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-            return field.isEmpty ? context.debugDescription : "\"\(field)\": \(context.debugDescription)"
+            let what = context.debugDescription.hasSuffix(".") ? String(context.debugDescription.dropLast()) : context.debugDescription
+            return field.isEmpty ? what : "\"\(field)\": \(what)"
         }
         switch error {
+        case .typeMismatch(_, let context) where context.codingPath.isEmpty:
+            return "is not a JSON object"
         case .keyNotFound(let key, let context):
             let field = (context.codingPath + [key]).map { $0.intValue.map(String.init) ?? $0.stringValue }
             return "\"\(field.joined(separator: "."))\" is missing"
