@@ -69,7 +69,7 @@ public struct AdaptiveBalancer: Balancer {
         try require(recordCount >= 0, .recordCount, in: saved, "is negative")
         movedAt = try saved.decode([Int].self, forKey: .movedAt)
         try require(movedAt.allSatisfy { (Self.neverMoved...recordCount).contains($0) }, .movedAt, in: saved,
-                    "has an entry after recordCount or before \(Self.neverMoved)")
+                    "has an entry after recordCount, or before \(Self.neverMoved) (never moved)")
         cameFrom = try saved.decode([Int].self, forKey: .cameFrom)
         try require(cameFrom.count == movedAt.count, .cameFrom, in: saved, "has \(cameFrom.count) entries, movedAt \(movedAt.count)")
     }

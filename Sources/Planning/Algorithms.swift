@@ -1,7 +1,5 @@
 import RSSRecords
 
-import FoundationEssentials
-
 /// Something that turns each load record into its plan: a `PlanningSession` of one algorithm.
 public protocol RecordPlanner {
     mutating func plan(_ record: LoadRecord) -> PlanRecord
@@ -10,14 +8,7 @@ public protocol RecordPlanner {
     func encodedHistory(as algorithm: Algorithm) throws -> [UInt8]?
 }
 
-extension PlanningSession: RecordPlanner {
-    public func encodedHistory(as algorithm: Planning.Algorithm) throws -> [UInt8]? {
-        guard let saved else { return nil }
-        let contents = PlannerStateFile.Contents(algorithm: algorithm.rawValue, tableSize: saved.shape.tableSize,
-                                                 queues: saved.shape.queues, history: saved.history)
-        return Array(try PlannerStateFile.encoder().encode(contents)) + [0x0a]
-    }
-}
+extension PlanningSession: RecordPlanner {}
 
 /// The algorithms `rss-plan --algorithm` offers.
 public enum Algorithm: String, CaseIterable, Sendable {

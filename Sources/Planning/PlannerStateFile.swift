@@ -21,9 +21,9 @@ public struct PlannerStateFile {
     public init(path: String) { self.path = path }
 
     /// The saved planner for `algorithm` planning with `options`; nil when there is no file, when
-    /// it is empty, or when it was saved by another algorithm or another format version (said on stderr: the
-    /// run starts afresh and replaces it). A file that is not a state file, or is torn, throws
-    /// (status 65) and is left as it is.
+    /// it is empty, or when it was saved by another algorithm or format version (said on stderr:
+    /// the run starts afresh and replaces it). A file that is not a state file, or is torn,
+    /// throws (status 65) and is left as it is.
     public func load(_ algorithm: Algorithm, options: PlannerOptions) throws(ToolFailure) -> SavedPlanner? {
         let file = DurableFile(path: path)
         guard file.exists else { return nil }
@@ -33,23 +33,16 @@ public struct PlannerStateFile {
         } catch {
             throw ToolFailure("state file \(error.description)", status: ExitStatus.noInput)
         }
-        guard let read else {
-            throw ToolFailure("state file \(path): larger than \(Self.sizeLimit) bytes; not an rss-plan state file",
-                              status: ExitStatus.dataError)
-        }
+        guard let read else { throw refusal("larger than \(Self.sizeLimit) bytes") }
         // An empty file is one made ready for the first run (touch, install -m).
         guard read.contains(where: { ![0x20, 0x0a, 0x0d, 0x09].contains($0) }) else { return nil }
-        if let syntax = syntaxError(in: read) {
-            throw ToolFailure("state file \(path): \(syntax); not overwritten, remove it to start afresh",
-                              status: ExitStatus.dataError)
-        }
+        if let syntax = syntaxError(in: read) { throw refusal(syntax) }
         let contents = Data(read)
         let decoder = Self.decoder(options: options)
         do {
             let identity = try decoder.decode(Identity.self, from: contents)
             guard identity.format == Self.format else {
-                throw ToolFailure("state file \(path): \"format\" is \"\(identity.format)\", not \"\(Self.format)\"",
-                                  status: ExitStatus.dataError)
+                throw refusal("\"format\" is \"\(identity.format)\", not \"\(Self.format)\"")
             }
             if identity.version != Self.version {
                 diagnose("state file \(path): version \(identity.version), this rss-plan reads version \(Self.version); starting afresh")
@@ -61,13 +54,17 @@ public struct PlannerStateFile {
             }
             return try algorithm.restored(from: contents, by: decoder, path: path, options: options)
         } catch let error as DecodingError {
-            throw ToolFailure("state file \(path): \(describe(error)); not overwritten, remove it to start afresh",
-                              status: ExitStatus.dataError)
+            throw refusal(describe(error))
         } catch let failure as ToolFailure {
             throw failure
         } catch {
-            throw ToolFailure("state file \(path): \(error)", status: ExitStatus.dataError)
+            throw refusal("\(error)")
         }
+    }
+
+    /// A file that is not a state file: never overwritten, as it may be another file named by mistake.
+    private func refusal(_ what: String) -> ToolFailure {
+        ToolFailure("state file \(path): \(what); not overwritten, remove it to start afresh", status: ExitStatus.dataError)
     }
 
     /// Replaces the file with `planner`'s history; does nothing when it has planned no record.
@@ -94,7 +91,7 @@ public struct PlannerStateFile {
         var algorithm: String
     }
 
-    struct Contents<History: Balancer>: Codable {
+    fileprivate struct Contents<History: Balancer>: Codable {
         var format = PlannerStateFile.format
         var version = PlannerStateFile.version
         var algorithm: String
@@ -106,7 +103,7 @@ public struct PlannerStateFile {
     /// Forecast scores start as NaN, which JSON has no number for.
     private static let nonConforming = (positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
 
-    static func encoder() -> JSONEncoder {
+    fileprivate static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
@@ -162,6 +159,15 @@ public struct PlannerStateFile {
         @unknown default:
             return "\(error)"
         }
+    }
+}
+
+extension PlanningSession {
+    public func encodedHistory(as algorithm: Planning.Algorithm) throws -> [UInt8]? {
+        guard let saved else { return nil }
+        let contents = PlannerStateFile.Contents(algorithm: algorithm.rawValue, tableSize: saved.shape.tableSize,
+                                                 queues: saved.shape.queues, history: saved.history)
+        return Array(try PlannerStateFile.encoder().encode(contents)) + [0x0a]
     }
 }
 
