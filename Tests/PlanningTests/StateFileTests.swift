@@ -177,6 +177,16 @@ private func closedLoop(_ configuration: Configuration) throws -> (lines: [[UInt
         }
     }
 
+    @Test func aFileThatCannotBeReadSaysWhy() throws {
+        let notAFile = PlannerStateFile(path: directory.path)
+        #expect {
+            try notAFile.load(.adaptive, options: PlannerOptions())
+        } throws: { error in
+            let failure = error as? ToolFailure
+            return failure?.status == ExitStatus.noInput && failure?.description == "state file \(directory.path): cannot read: Is a directory"
+        }
+    }
+
     @Test func nothingPlannedWritesNothing() throws {
         try PlanFilter(algorithm: .adaptive, options: PlannerOptions()).save(to: file)
         #expect(directory.entries().isEmpty)
