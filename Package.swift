@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "XDPCounting", dependencies: ["CBPF", "Ethtool", "LoadSources", "RSSHash", "RSSRecords", "ToolSupport"],
                 plugins: ["BPFObjectPlugin"]),
         // Bucket -> queue assignment algorithms (rss-plan).
-        .target(name: "Planning", dependencies: ["RSSRecords"]),
+        .target(name: "Planning", dependencies: ["RSSRecords", "ToolSupport"]),
         // Planners replayed side by side on the scenarios (rss-bench).
         .target(name: "Benchmarks", dependencies: ["Planning", "NICSim", "RSSHash", "RSSRecords", "Statistics"]),
         // The SIOCETHTOOL ioctl and the kernel's ethtool structs (a tiny C shim).
@@ -131,7 +131,7 @@ let package = Package(
         .testTarget(name: "RSSRecordsTests", dependencies: ["RSSRecords"]),
         .testTarget(name: "RSSHashTests", dependencies: ["NICSim", "RSSHash", "TestSupport"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
-        .testTarget(name: "PlanningTests", dependencies: ["Planning", "RSSRecords"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "RSSRecords", "TestSupport", "ToolSupport"]),
         // The comparisons' arithmetic, and rss-bench run as built.
         .testTarget(name: "BenchmarksTests", dependencies: [
             "Benchmarks", "Planning", "RSSRecords", "TestSupport", "rss-bench"]),

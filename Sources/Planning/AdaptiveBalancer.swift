@@ -51,6 +51,32 @@ public struct AdaptiveBalancer: Balancer {
 
     public init(options: PlannerOptions) { self.options = options }
 
+    /// The history; `activeQueues` follows from `active`, and the rest is remade every record.
+    private enum CodingKeys: String, CodingKey {
+        case active, loads, forecast, scaling, recordCount, movedAt, cameFrom
+    }
+
+    public init(from decoder: any Decoder) throws {
+        options = try PlannerOptions(of: decoder)
+        let saved = try decoder.container(keyedBy: CodingKeys.self)
+        active = try saved.decode([Bool].self, forKey: .active)
+        activeQueues = active.indices.filter { active[$0] }
+        loads = try saved.decode(BucketLoads.self, forKey: .loads)
+        forecast = try saved.decode(LoadForecast.self, forKey: .forecast)
+        try require(forecast.isConsistent, .forecast, in: saved, "does not add up (averages, sums and scores disagree in size)")
+        scaling = try saved.decode(CoreScaling.self, forKey: .scaling)
+        recordCount = try saved.decode(Int.self, forKey: .recordCount)
+        try require(recordCount >= 0, .recordCount, in: saved, "is negative")
+        movedAt = try saved.decode([Int].self, forKey: .movedAt)
+        try require(movedAt.allSatisfy { (Self.neverMoved...recordCount).contains($0) }, .movedAt, in: saved,
+                    "has an entry after recordCount, or before \(Self.neverMoved) (never moved)")
+        cameFrom = try saved.decode([Int].self, forKey: .cameFrom)
+        try require(cameFrom.count == movedAt.count, .cameFrom, in: saved, "has \(cameFrom.count) entries, movedAt \(movedAt.count)")
+    }
+
+    /// `movedAt` of a bucket that never moved: long enough ago to have settled, far from overflow.
+    private static let neverMoved = Int.min / 2
+
     public mutating func balance(_ observation: Observation) -> Assignment {
         let table = observation.record.reta
         if active.count != observation.queues || movedAt.count != table.count { start(observation) }
@@ -159,7 +185,7 @@ public struct AdaptiveBalancer: Balancer {
         loads = BucketLoads()
         forecast.reset()
         scaling.reset()
-        movedAt = [Int](repeating: Int.min / 2, count: observation.record.reta.count)
+        movedAt = [Int](repeating: Self.neverMoved, count: observation.record.reta.count)
         cameFrom = [Int](repeating: -1, count: observation.record.reta.count)
     }
 }

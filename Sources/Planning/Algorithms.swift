@@ -3,6 +3,9 @@ import RSSRecords
 /// Something that turns each load record into its plan: a `PlanningSession` of one algorithm.
 public protocol RecordPlanner {
     mutating func plan(_ record: LoadRecord) -> PlanRecord
+    /// The state file's contents (`PlannerStateFile`) for the history so far; nil before the
+    /// first record.
+    func encodedHistory(as algorithm: Algorithm) throws -> [UInt8]?
 }
 
 extension PlanningSession: RecordPlanner {}

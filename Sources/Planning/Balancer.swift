@@ -67,8 +67,34 @@ public struct PlannerOptions: Sendable {
 }
 
 /// A bucket -> queue assignment algorithm. It keeps whatever history it wants between calls;
-/// `PlanningSession` resets it when the device is reconfigured.
-public protocol Balancer {
+/// `PlanningSession` resets it when the device is reconfigured. Its coding is that history alone
+/// (`rss-plan --state`): options come from the command line of each run, so decoding takes them
+/// from `decoder.userInfo[.plannerOptions]`, and scratch space is made again on the next record.
+/// A decoded history that does not fit the next record's table or queues is started afresh.
+public protocol Balancer: Codable {
     init(options: PlannerOptions)
     mutating func balance(_ observation: Observation) -> Assignment
+}
+
+extension CodingUserInfoKey {
+    /// The `PlannerOptions` a balancer is decoded with.
+    public static let plannerOptions = CodingUserInfoKey(rawValue: "plannerOptions")!
+}
+
+extension PlannerOptions {
+    /// The options `decoder` carries for the balancer it decodes.
+    init(of decoder: any Decoder) throws {
+        guard let options = decoder.userInfo[.plannerOptions] as? PlannerOptions else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "no planner options to decode a balancer with"))
+        }
+        self = options
+    }
+}
+
+/// A decoded history that breaks its own invariants (a hand-edited state file): refused with
+/// the field named, rather than trapping on the next record.
+func require<Key: CodingKey>(_ holds: Bool, _ key: Key, in container: KeyedDecodingContainer<Key>,
+                             _ message: String) throws {
+    guard holds else { throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: message) }
 }

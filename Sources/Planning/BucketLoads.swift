@@ -8,7 +8,7 @@
 /// reads 1 whatever its demand, so there the buckets are costed by their packets times their
 /// learned cost (or the mean cost of the cores that keep up now, for a bucket never seen on one):
 /// its demand comes out above 1, as it is.
-struct BucketLoads {
+struct BucketLoads: Codable {
     /// A core reading at least this busy is taken as saturated: polling cores rarely read 1.
     static let saturated = 0.98
     /// Share of the way each record's cost correction goes: a real core's load reading is noisy.
@@ -35,7 +35,8 @@ struct BucketLoads {
     mutating func estimate(_ observation: Observation) {
         let reta = observation.record.reta, packets = observation.record.packets
         let queues = observation.queues
-        if packetCost.count != reta.count { self = BucketLoads(tableSize: reta.count, queues: queues) }
+        if packetCost.count != reta.count { packetCost = [Double](repeating: 0, count: reta.count) }
+        if bucket.count != reta.count || queuePackets.count != queues { makeScratch(tableSize: reta.count, queues: queues) }
         queue = observation.queueLoad
         for index in 0..<queues {
             queuePackets[index] = 0
@@ -115,9 +116,11 @@ struct BucketLoads {
         if anySaturated { settleSaturated(reta) }
     }
 
-    private init(tableSize: Int, queues: Int) {
+    /// Only the learned costs are history; the rest is remade on the next record.
+    private enum CodingKeys: String, CodingKey { case packetCost }
+
+    private mutating func makeScratch(tableSize: Int, queues: Int) {
         bucket = [Double](repeating: 0, count: tableSize)
-        packetCost = [Double](repeating: 0, count: tableSize)
         queuePackets = [Int](repeating: 0, count: queues)
         saturatedDemand = [Double](repeating: 0, count: queues)
         saturated = [Bool](repeating: false, count: queues)
@@ -125,8 +128,6 @@ struct BucketLoads {
         modelled = queueCost
         step = queueCost
     }
-
-    init() {}
 
     /// A saturated core does at least what it reads; if the costs learned elsewhere say less,
     /// they are out of date for this core, and its buckets are scaled up to what it reads.

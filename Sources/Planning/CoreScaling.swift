@@ -3,7 +3,7 @@
 /// uneven the balanced table still is and how noisy the traffic is. Cores are added as soon as
 /// they are needed; cores are removed only when the rest would still be comfortably below both
 /// limits for several records in a row, so that noise does not make the set flap.
-struct CoreScaling {
+struct CoreScaling: Codable {
     /// Highest predicted load a core should be planned to: what is left is for the noise.
     static let headroom = 0.95
     /// The noise margin, in relative prediction errors.

@@ -6,7 +6,7 @@
 /// record alone to a long memory; each record scores how well each one's sums predicted every
 /// queue's load under the table in force, and the best scoring one is the forecast. Steady
 /// traffic so gets a long memory and noise is not chased; churn gets the last record.
-struct LoadForecast {
+struct LoadForecast: Codable {
     /// Weights of the newest record in the averages on offer.
     static let weights = [1.0, 0.4, 0.125]
     /// How quickly the scores follow a change in the traffic's character.
@@ -131,4 +131,14 @@ struct LoadForecast {
     }
 
     mutating func reset() { self = LoadForecast() }
+
+    /// Whether the arrays fit one another, as `observe` needs them to (a decoded forecast may not).
+    var isConsistent: Bool {
+        let kinds = Self.weights.count
+        if averages.isEmpty && sums.isEmpty && scores.isEmpty && summedTable.isEmpty && tableSize == 0 { return true }
+        let queues = sums.count / kinds
+        return tableSize > 0 && averages.count == kinds * tableSize && scores.count == kinds && (0..<kinds).contains(best)
+            && queues > 0 && sums.count == kinds * queues
+            && summedTable.count == tableSize && summedTable.allSatisfy { (0..<queues).contains($0) }
+    }
 }

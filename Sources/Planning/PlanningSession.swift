@@ -13,6 +13,16 @@ public struct PlanningSession<Algorithm: Balancer> {
         algorithm = Algorithm(options: options)
     }
 
+    /// A session going on from `history`, saved after records of `shape` (`rss-plan --state`).
+    init(options: PlannerOptions, restoring history: Algorithm, shape: (tableSize: Int, queues: Int)) {
+        self.options = options
+        algorithm = history
+        self.shape = shape
+    }
+
+    /// The history to save, with the shape of the records it comes from; nil before the first.
+    var saved: (history: Algorithm, shape: (tableSize: Int, queues: Int))? { shape.map { (algorithm, $0) } }
+
     public mutating func plan(_ record: LoadRecord) -> PlanRecord {
         if let shape, shape != (record.reta.count, record.queues) {
             algorithm = Algorithm(options: options)

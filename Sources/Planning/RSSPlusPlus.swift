@@ -30,6 +30,19 @@ public struct RSSPlusPlus: Balancer {
 
     public init(options: PlannerOptions) { self.options = options }
 
+    private enum CodingKeys: String, CodingKey { case used, spare, receivedLastRound }
+
+    public init(from decoder: any Decoder) throws {
+        options = try PlannerOptions(of: decoder)
+        let saved = try decoder.container(keyedBy: CodingKeys.self)
+        receivedLastRound = try saved.decode([Bool].self, forKey: .receivedLastRound)
+        used = try saved.decode([Int].self, forKey: .used)
+        spare = try saved.decode([Int].self, forKey: .spare)
+        let cores = used + spare
+        try require(cores.allSatisfy { (0..<receivedLastRound.count).contains($0) } && Set(cores).count == cores.count,
+                    .spare, in: saved, "and used must name distinct queues below \(receivedLastRound.count)")
+    }
+
     private mutating func start(_ observation: Observation) {
         let queues = observation.queues
         receivedLastRound = [Bool](repeating: false, count: queues)
@@ -45,7 +58,7 @@ public struct RSSPlusPlus: Balancer {
     }
 
     public mutating func balance(_ observation: Observation) -> Assignment {
-        if used.isEmpty { start(observation) }
+        if used.isEmpty || receivedLastRound.count != observation.queues { start(observation) }
         var table = observation.record.reta
         let packets = observation.record.packets
         var load = used.map { Float(observation.queueLoad[$0]) }

@@ -44,6 +44,9 @@ struct RSSPlan: ParsableCommand {
     var skipInvalid = false
     @Option(parsing: .unconditional, help: "Longest input line accepted, in bytes.")
     var maxLineBytes = RecordContract.defaultMaxLineBytes
+    @Option(help: ArgumentHelp("Keep the planner's history in this file between runs (read at start, replaced at the end).",
+                               valueName: "file"))
+    var state: String?
 
     func validate() throws {
         if let threshold, !(threshold >= 0 && threshold.isFinite) { throw ValidationError("--threshold must be 0 or more") }
@@ -67,11 +70,32 @@ struct RSSPlan: ParsableCommand {
         let options = PlannerOptions(threshold: threshold, targetLoad: targetLoad, autoscale: autoscale,
                                      minQueues: minQueues, maxQueues: maxQueues, maxMoves: maxMoves,
                                      moveCost: moveCost)
-        var filter = PlanFilter(algorithm: algorithm, options: options, changesOnly: changesOnly,
-                                ignoreLoad: ignoreLoad)
+        let stateFile = state.map(PlannerStateFile.init(path:))
+        var filter: PlanFilter
+        do {
+            filter = PlanFilter(algorithm: algorithm, options: options, changesOnly: changesOnly, ignoreLoad: ignoreLoad,
+                                restoring: try stateFile?.load(algorithm, options: options))
+        } catch {
+            diagnose(error.description)
+            throw ExitCode(error.status)
+        }
+        if let stateFile {
+            // The history is saved however the run ends: end of input, a bad record, a closed
+            // output, SIGINT or SIGTERM (after the record being planned).
+            Termination.install {
+                do throws(ToolFailure) {
+                    try filter.save(to: stateFile)
+                    return nil
+                } catch {
+                    diagnose(error.description)
+                    return error.status
+                }
+            }
+        }
         RecordOutput.prepare()
         let status = RecordLoop(skipInvalid: skipInvalid, maxLineBytes: maxLineBytes).run { line, number in
-            if let plan = try filter.process(line, lineNumber: number) { RecordOutput.write(plan) }
+            let plan = try Termination.deferring { try filter.process(line, lineNumber: number) }
+            if let plan { RecordOutput.write(plan) }
         }
         if status != 0 { throw ExitCode(status) }
     }

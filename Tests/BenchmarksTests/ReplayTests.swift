@@ -14,6 +14,9 @@ private struct OneMove: RecordPlanner {
         return PlanRecord(queues: record.queues, reta: reta, moves: Move.between(record.reta, reta),
                           active: Array(0..<record.queues))
     }
+
+    /// Nothing to keep: replays never save a history.
+    func encodedHistory(as algorithm: Algorithm) -> [UInt8]? { nil }
 }
 
 private let trace = try! TrafficTrace(scenario: "steady", seed: 3, queues: 4, tableSize: 16, epochs: 5)
