@@ -8,13 +8,15 @@ public struct PlanFilter {
     private var planner: any RecordPlanner
     /// The history `--state` read, waiting for the first record to show that it fits.
     private var saved: SavedPlanner?
+    /// What the caller should tell the operator, taken with `takeNotice()`.
+    private var notice: String?
     private let changesOnly: Bool
     private let ignoreLoad: Bool
 
     /// With `ignoreLoad`, records are balanced by their packets even when they carry CPU load:
     /// for cores whose busy time does not follow their packets (virtual machines, busy polling).
     /// With `saved`, planning goes on from that history if the first record has the table size
-    /// and queue count it was saved for; otherwise it starts afresh, saying so on stderr.
+    /// and queue count it was saved for; otherwise it starts afresh and leaves a notice saying so.
     public init(algorithm: Algorithm, options: PlannerOptions, changesOnly: Bool = false, ignoreLoad: Bool = false,
                 restoring saved: SavedPlanner? = nil) {
         self.algorithm = algorithm
@@ -29,12 +31,15 @@ public struct PlanFilter {
         try file.save(planner, as: algorithm)
     }
 
+    /// The notice left by the last `process`, once.
+    public mutating func takeNotice() -> String? { notice.take() }
+
     public mutating func process(_ line: some Collection<UInt8>, lineNumber: Int) throws(RecordError) -> [UInt8]? {
         var record = try LoadRecord(jsonLine: line, lineNumber: lineNumber)
         if ignoreLoad { record.load = nil }
         if let saved = saved.take() {
             if let mismatch = saved.mismatch(record.reta.count, record.queues) {
-                diagnose(mismatch)
+                notice = mismatch
             } else {
                 planner = saved.planner
             }

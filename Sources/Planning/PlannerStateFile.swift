@@ -20,13 +20,13 @@ public struct PlannerStateFile {
 
     public init(path: String) { self.path = path }
 
-    /// The saved planner for `algorithm` planning with `options`; nil when there is no file, when
-    /// it is empty, or when it was saved by another algorithm or format version (said on stderr:
-    /// the run starts afresh and replaces it). A file that is not a state file, or is torn,
+    /// What the file holds for `algorithm` planning with `options`: nothing (no file, or an empty
+    /// one), a history set aside (saved by another algorithm or format version: the run starts
+    /// afresh and replaces it), or the saved planner. A file that is not a state file, or is torn,
     /// throws (status 65) and is left as it is.
-    public func load(_ algorithm: Algorithm, options: PlannerOptions) throws(ToolFailure) -> SavedPlanner? {
+    public func load(_ algorithm: Algorithm, options: PlannerOptions) throws(ToolFailure) -> Restoration {
         let file = DurableFile(path: path)
-        guard file.exists else { return nil }
+        guard file.exists else { return .none }
         let read: [UInt8]?
         do throws(DurableFile.Failure) {
             read = try file.read(limit: Self.sizeLimit)
@@ -35,7 +35,7 @@ public struct PlannerStateFile {
         }
         guard let read else { throw refusal("larger than \(Self.sizeLimit) bytes") }
         // An empty file is one made ready for the first run (touch, install -m).
-        guard read.contains(where: { ![0x20, 0x0a, 0x0d, 0x09].contains($0) }) else { return nil }
+        guard read.contains(where: { ![0x20, 0x0a, 0x0d, 0x09].contains($0) }) else { return .none }
         if let syntax = syntaxError(in: read) { throw refusal(syntax) }
         let contents = Data(read)
         let decoder = Self.decoder(options: options)
@@ -45,14 +45,12 @@ public struct PlannerStateFile {
                 throw refusal("\"format\" is \"\(identity.format)\", not \"\(Self.format)\"")
             }
             if identity.version != Self.version {
-                diagnose("state file \(path): version \(identity.version), this rss-plan reads version \(Self.version); starting afresh")
-                return nil
+                return .setAside("state file \(path): version \(identity.version), this rss-plan reads version \(Self.version); starting afresh")
             }
             if identity.algorithm != algorithm.rawValue {
-                diagnose("state file \(path): saved by algorithm \(identity.algorithm), this run plans with \(algorithm.rawValue); starting afresh")
-                return nil
+                return .setAside("state file \(path): saved by algorithm \(identity.algorithm), this run plans with \(algorithm.rawValue); starting afresh")
             }
-            return try algorithm.restored(from: contents, by: decoder, path: path, options: options)
+            return .restored(try algorithm.restored(from: contents, by: decoder, path: path, options: options))
         } catch let error as DecodingError {
             throw refusal(describe(error))
         } catch let failure as ToolFailure {
@@ -172,13 +170,26 @@ extension PlanningSession {
 }
 
 /// A history read from a state file, used when the first record has the shape it was saved for.
+/// What `PlannerStateFile.load` found.
+public enum Restoration {
+    /// No history: no file, or an empty one.
+    case none
+    /// A history this run cannot go on from, and why (for stderr); it is replaced at the end.
+    case setAside(String)
+    case restored(SavedPlanner)
+
+    public var saved: SavedPlanner? {
+        if case .restored(let saved) = self { saved } else { nil }
+    }
+}
+
 public struct SavedPlanner {
     let path: String
     let tableSize: Int
     let queues: Int
     let planner: any RecordPlanner
 
-    /// Why the history cannot go on with `record` (said on stderr), or nil when it can.
+    /// Why the history cannot go on with `record`, or nil when it can.
     func mismatch(_ tableSize: Int, _ queues: Int) -> String? {
         guard (tableSize, queues) != (self.tableSize, self.queues) else { return nil }
         return "state file \(path): saved for a \(self.tableSize)-entry table and \(self.queues) queues, "

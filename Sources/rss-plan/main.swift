@@ -73,8 +73,10 @@ struct RSSPlan: ParsableCommand {
         let stateFile = state.map(PlannerStateFile.init(path:))
         var filter: PlanFilter
         do {
+            let restoration = try stateFile?.load(algorithm, options: options)
+            if case .setAside(let why)? = restoration { diagnose(why) }
             filter = PlanFilter(algorithm: algorithm, options: options, changesOnly: changesOnly, ignoreLoad: ignoreLoad,
-                                restoring: try stateFile?.load(algorithm, options: options))
+                                restoring: restoration?.saved)
         } catch {
             diagnose(error.description)
             throw ExitCode(error.status)
@@ -95,6 +97,7 @@ struct RSSPlan: ParsableCommand {
         RecordOutput.prepare()
         let status = RecordLoop(skipInvalid: skipInvalid, maxLineBytes: maxLineBytes).run { line, number in
             let plan = try Termination.deferring { try filter.process(line, lineNumber: number) }
+            if let notice = filter.takeNotice() { diagnose(notice) }
             if let plan { RecordOutput.write(plan) }
         }
         if status != 0 { throw ExitCode(status) }

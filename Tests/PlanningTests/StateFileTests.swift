@@ -90,7 +90,7 @@ private func closedLoop(_ configuration: Configuration) throws -> (lines: [[UInt
             let before = try plans(lines[..<split], by: &first)
             try first.save(to: file)
             var second = PlanFilter(algorithm: algorithm, options: options,
-                                    restoring: try file.load(algorithm, options: options))
+                                    restoring: try file.load(algorithm, options: options).saved)
             let after = try plans(lines[split...], by: &second)
             #expect(before + after == whole, "split after \(split)")
 
@@ -110,7 +110,7 @@ private func closedLoop(_ configuration: Configuration) throws -> (lines: [[UInt
                        packets: (0..<64).map { ($0 * 37 + epoch * 11) % 100 }, load: [0.9, 0.2, 0.4, 0.3]).jsonLine()
         }
         var restored = PlanFilter(algorithm: .adaptive, options: PlannerOptions(),
-                                  restoring: try file.load(.adaptive, options: PlannerOptions()))
+                                  restoring: try file.load(.adaptive, options: PlannerOptions()).saved)
         var fresh = PlanFilter(algorithm: .adaptive, options: PlannerOptions())
         #expect(try plans(smaller[...], by: &restored) == plans(smaller[...], by: &fresh))
     }
@@ -119,17 +119,31 @@ private func closedLoop(_ configuration: Configuration) throws -> (lines: [[UInt
         var first = PlanFilter(algorithm: .adaptive, options: PlannerOptions())
         _ = try plans(try closedLoop(configurations[0]).lines[..<10], by: &first)
         try first.save(to: file)
-        #expect(try file.load(.adaptive, options: PlannerOptions()) != nil)
-        #expect(try file.load(.rsspp, options: PlannerOptions()) == nil)
+        #expect(try file.load(.adaptive, options: PlannerOptions()).saved != nil)
+        guard case .setAside(let why) = try file.load(.rsspp, options: PlannerOptions()) else {
+            Issue.record("a history of another algorithm was not set aside")
+            return
+        }
+        #expect(why.contains("saved by algorithm adaptive"), "\(why)")
         let saved = String(decoding: try readFile(file.path), as: UTF8.self)
         try writeFile(file.path, saved.replacing("\"version\":1", with: "\"version\":2"))
-        #expect(try file.load(.adaptive, options: PlannerOptions()) == nil)
+        guard case .setAside(let newer) = try file.load(.adaptive, options: PlannerOptions()) else {
+            Issue.record("a history of another version was not set aside")
+            return
+        }
+        #expect(newer.contains("version 2"), "\(newer)")
     }
 
     @Test func noFileOrAnEmptyOneIsNoHistory() throws {
-        #expect(try file.load(.adaptive, options: PlannerOptions()) == nil)
+        guard case .none = try file.load(.adaptive, options: PlannerOptions()) else {
+            Issue.record("no file read as a history")
+            return
+        }
         try writeFile(file.path, "\n")
-        #expect(try file.load(.adaptive, options: PlannerOptions()) == nil)
+        guard case .none = try file.load(.adaptive, options: PlannerOptions()) else {
+            Issue.record("an empty file read as a history")
+            return
+        }
     }
 
     /// Each text, and what the refusal must name.
