@@ -15,6 +15,8 @@ public enum ExitStatus {
     public static let noInput: Int32 = 66
     /// A device or state file that cannot be read or written.
     public static let unavailable: Int32 = 69
+    /// An output file that cannot be created or replaced.
+    public static let cannotCreate: Int32 = 73
     /// A device another process is writing: try again once it has ended.
     public static let temporaryFailure: Int32 = 75
 }
