@@ -95,6 +95,8 @@ private struct DeviceMetrics {
 
     mutating func add(_ plan: PlanRecord, expectingApplied: Bool) {
         plans += 1
+        // rss-plan does not pass load records on: after it, the plans' own are all there is.
+        if plan.loadBefore.count == plan.queues { queueLoad = plan.loadBefore }
         imbalanceBefore = plan.imbalanceBefore
         imbalanceAfter = plan.imbalanceAfter
         solveSeconds = plan.solveMicroseconds / 1e6
@@ -154,10 +156,10 @@ private func perOwner(_ name: String, _ type: String, _ help: String, _ value: @
 
 private let families: [Family] = [
     Family(name: "rsspp_queue_load", type: "gauge",
-           help: "Busy fraction of the core serving each queue in the last load record (without one, the queue's share of packets, the mean queue at 0.5).") { metrics in
+           help: "Busy fraction of the core serving each queue in the last load record or plan (without one, the queue's share of packets, the mean queue at 0.5).") { metrics in
         metrics.queueLoad.enumerated().map { Sample(labels: [("queue", String($0))], value: recordNumber($1)) }
     },
-    Family(name: "rsspp_queue_packets_total", type: "counter", help: "Packets received per queue, summed over load records.") { metrics in
+    Family(name: "rsspp_queue_packets_total", type: "counter", help: "Packets received per queue, summed over the load records in the stream.") { metrics in
         metrics.queuePackets.enumerated().map { Sample(labels: [("queue", String($0))], value: String($1)) }
     },
     gauge("rsspp_active_queues", "Queues the table in force uses (the last load record's, or the last applied plan's active queues).") {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import RSSRecords
 import Testing
 import TestSupport
 
@@ -122,6 +123,35 @@ private let familyCount = 15
             #expect(abs(value - expected) <= 1e-12 * max(1, abs(expected)), "\(key) is \(value), expected \(expected)")
         }
         #expect(directory.entries() == ["parse.py", "rsspp.prom", "stream.jsonl"], "no temporary file left behind")
+    }
+
+    /// The pipeline the README shows, on the simulated NIC: rss-report sees plans only (rss-plan
+    /// does not pass load records on). The expected values are taken from the plans it was given.
+    @Test func followsTheRealPipeline() throws {
+        let result = try shell("rss-count sim:overload --fast --epochs 40 --seed 3 --nic nic.json | rss-plan | rss-apply"
+                               + " | tee stream | rss-report --follow --prometheus rsspp.prom > passed", in: directory)
+        #expect(result.status == 0)
+        let passed = try readFile(directory.file("passed"))
+        #expect(passed == (try readFile(directory.file("stream"))))
+        let plans = try passed.split(separator: 0x0a).enumerated().map { try PlanRecord(jsonLine: $1, lineNumber: $0 + 1) }
+        let written = plans.filter { $0.applied != nil }
+        let last = try #require(plans.last)
+        #expect(plans.count == 40 && !written.isEmpty)
+        try #require(last.loadBefore.count == last.queues)
+        let label = "device=" + (try #require(last.device))
+        let samples = try parse(["rsspp.prom"])[0].samples
+        for queue in 0..<last.queues {
+            #expect(samples["gauge rsspp_queue_load{\(label),queue=\(queue)}"] == last.loadBefore[queue])
+        }
+        #expect(!samples.keys.contains { $0.contains("rsspp_queue_packets_total") }, "no load record, no packet counts")
+        #expect(samples["counter rsspp_plans_total{\(label)}"] == 40)
+        #expect(samples["counter rsspp_plans_applied_total{\(label)}"] == Double(written.count))
+        #expect(samples["counter rsspp_moves_total{\(label)}"] == Double(written.map(\.moves.count).reduce(0, +)))
+        // Plans that wanted moves and were refused, from the first one written on.
+        let firstWritten = try #require(plans.firstIndex { $0.applied != nil })
+        let refused = plans[firstWritten...].filter { $0.applied == nil && !$0.moves.isEmpty }.count
+        #expect(samples["counter rsspp_errors_total{\(label),kind=plan_not_applied}"] == Double(refused))
+        #expect(samples["gauge rsspp_imbalance_after{\(label)}"] == last.imbalanceAfter)
     }
 
     /// A reader polling the file while the records come one by one never sees it half-written.
