@@ -69,6 +69,14 @@ public struct LineReader {
         }
     }
 
+    /// Whether `next()` has a line for the caller without waiting: one is buffered whole, or
+    /// the input has more, or its end, ready to read.
+    public var hasInputReady: Bool {
+        if endOfInput || buffer[start...].contains(0x0a) { return true }
+        var input = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&input, 1, 0) != 0
+    }
+
     private mutating func fill() throws(SystemError) {
         guard waitForInput() else { outputClosed = true; return }
         if start > 0 {

@@ -24,6 +24,16 @@ public struct RecordLoop {
     public var skipInvalid: Bool
     public var maxLineBytes: Int
 
+    /// Every line as read, blank and bad ones included, before it is checked: for a tool that
+    /// passes its input on whole (a line over `maxLineBytes` is never held, so never seen here).
+    public var eachLine: (ArraySlice<UInt8>) -> Void = { _ in }
+    /// Each line skipped under `skipInvalid`, after it was reported.
+    public var skipped: (RecordError) -> Void = { _ in }
+    /// Called once every line read so far is handled and no more input is ready (before the
+    /// loop waits), and when the run ends: for a tool that publishes a state per batch of lines
+    /// rather than per line. A throw ends the run as one from the handler does.
+    public var caughtUp: (() throws -> Void)?
+
     public init(skipInvalid: Bool = false, maxLineBytes: Int = RecordContract.defaultMaxLineBytes) {
         self.skipInvalid = skipInvalid
         self.maxLineBytes = maxLineBytes
@@ -35,13 +45,19 @@ public struct RecordLoop {
         do {
             while let line = try reader.next() {
                 do {
-                    guard let record = try line.recordText() else { continue }
-                    try handle(record.text, record.number)
+                    if case .text(let text, _) = line { eachLine(text) }
+                    if let record = try line.recordText() { try handle(record.text, record.number) }
                 } catch let error as RecordError {
                     diagnose(error.description)
-                    if !skipInvalid { return ExitStatus.dataError }
+                    if !skipInvalid {
+                        try caughtUp?()
+                        return ExitStatus.dataError
+                    }
+                    skipped(error)
                 }
+                if let caughtUp, !reader.hasInputReady { try caughtUp() }
             }
+            try caughtUp?()
         } catch let failure as ToolFailure {
             diagnose(failure.description)
             return failure.status

@@ -10,7 +10,7 @@ import ToolSupport
 struct RSSReport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rss-report",
-        abstract: "Summarise runs of load records side by side: per-queue load, imbalance, table changes.",
+        abstract: "Summarise runs of load records side by side: per-queue load, imbalance, table changes; or follow the live stream as Prometheus metrics.",
         version: rssppVersion)
 
     @Argument(help: "Files of load records, one run each (- for standard input).")
@@ -20,14 +20,34 @@ struct RSSReport: ParsableCommand {
                                valueName: "out"))
     var series: String?
 
+    @Flag(help: "Read the live record stream on standard input, pass every line on to standard output, and keep the --prometheus file up to date.")
+    var follow = false
+
+    @Option(help: ArgumentHelp("With --follow, node_exporter's textfile-collector file to keep up to date, replaced whole each time.",
+                               valueName: "file"))
+    var prometheus: String?
+
+    @Flag(help: "With --follow, report a bad record on stderr, count it as an invalid_record error and go on (default: exit 65).")
+    var skipInvalid = false
+
     @Option(help: "Longest input line accepted, in bytes.")
     var maxLineBytes = RecordContract.defaultMaxLineBytes
 
     func validate() throws {
         guard maxLineBytes > 0 else { throw ValidationError("--max-line-bytes is \(maxLineBytes): it must be a positive number") }
+        guard follow == (prometheus != nil) else { throw ValidationError("--follow and --prometheus <file> go together") }
+        guard follow || !skipInvalid else { throw ValidationError("--skip-invalid goes with --follow") }
+        guard !follow || (files == ["-"] && series == nil) else {
+            throw ValidationError("--follow reads standard input only, and writes no --series")
+        }
     }
 
     mutating func run() throws {
+        if let prometheus {
+            let status = followStream(into: MetricsFile(path: prometheus), skipInvalid: skipInvalid, maxLineBytes: maxLineBytes)
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
         var runs: [(name: String, summary: LoadSummary)] = []
         var plot = Series()
         for path in files {

@@ -1,0 +1,44 @@
+import RSSRecords
+import ToolSupport
+
+/// node_exporter's textfile-collector file, replaced whole each time (a temporary file in the
+/// same directory, fsync, rename), so that a scrape never reads a torn one.
+public struct MetricsFile {
+    private let file: DurableFile
+
+    public init(path: String) {
+        file = DurableFile(path: path)
+        // A writer killed mid-write left its temporary file; node_exporter ignores it (it reads
+        // *.prom only), but it would pile up over restarts.
+        file.removeTemporariesOfDeadWriters()
+    }
+
+    public func write(_ exporter: PrometheusExporter) throws(ToolFailure) {
+        do {
+            try Termination.deferring { () throws(DurableFile.Failure) in try file.replace(with: Array(exporter.text.utf8)) }
+        } catch {
+            throw ToolFailure(error.description, status: ExitStatus.cannotCreate)
+        }
+    }
+}
+
+/// `rss-report --follow --prometheus FILE`: passes every line of standard input on to standard
+/// output as it comes, and rewrites `file` whenever the lines read so far are handled and no more
+/// are waiting (per epoch in a live pipeline), at the end, and before stopping at a bad record.
+/// Under `skipInvalid` a bad record is counted as an `invalid_record` error instead. Returns the
+/// exit status.
+public func followStream(into file: MetricsFile, skipInvalid: Bool, maxLineBytes: Int) -> Int32 {
+    Termination.install()
+    var exporter = PrometheusExporter()
+    // Written before the first record, so that a path that cannot be written is found at once.
+    do { try file.write(exporter) } catch {
+        diagnose(error.description)
+        return error.status
+    }
+    RecordOutput.prepare()
+    var loop = RecordLoop(skipInvalid: skipInvalid, maxLineBytes: maxLineBytes)
+    loop.eachLine = { RecordOutput.write(Array($0) + [0x0a]) }
+    loop.skipped = { _ in exporter.count(.invalidRecord) }
+    loop.caughtUp = { try file.write(exporter) }
+    return loop.run { line, number in try exporter.add(line, number: number) }
+}
