@@ -50,6 +50,12 @@ public struct PrometheusExporter {
         devices[currentDevice, default: DeviceMetrics()].add(record)
     }
 
+    /// The device of the last load or plan record and what the stream said about it: what the
+    /// live view shows.
+    var current: (device: String, metrics: DeviceMetrics)? {
+        devices[currentDevice].map { (currentDevice, $0) }
+    }
+
     /// Counts an error the records themselves do not show, such as a line skipped as invalid.
     public mutating func count(_ kind: StreamErrorKind) {
         devices[currentDevice, default: DeviceMetrics()].errors[kind, default: 0] += 1
@@ -74,10 +80,18 @@ public struct PrometheusExporter {
 }
 
 /// What the stream said about one device so far.
-private struct DeviceMetrics {
+struct DeviceMetrics {
+    /// How many of the latest moves `recentMoves` keeps.
+    static let recentMoveLimit = 5
+
     var queueLoad: [Double] = []
     var queuePackets: [Int] = []
-    var activeQueues: Int?
+    /// The queues the table in force uses.
+    var activeQueues: [Int]?
+    /// End of the interval the last plan was made from.
+    var time: Double?
+    /// The last moves applied plans made, oldest first, each with the `time` of its plan.
+    var recentMoves: [(move: Move, time: Double?)] = []
     /// Packets per bucket in the last load record: what a plan made from it moves.
     var bucketPackets: [Int] = []
     var imbalanceBefore, imbalanceAfter, solveSeconds, applyLatency: Double?
@@ -89,12 +103,13 @@ private struct DeviceMetrics {
         queueLoad = record.queueLoad
         if queuePackets.count < record.queues { queuePackets += repeatElement(0, count: record.queues - queuePackets.count) }
         for (bucket, queue) in record.reta.enumerated() { queuePackets[queue] += record.packets[bucket] }
-        activeQueues = record.queuesInUse.count
+        activeQueues = record.queuesInUse
         bucketPackets = record.packets
     }
 
     mutating func add(_ plan: PlanRecord, expectingApplied: Bool) {
         plans += 1
+        time = plan.time
         // rss-plan does not pass load records on: after it, the plans' own are all there is.
         if plan.loadBefore.count == plan.queues { queueLoad = plan.loadBefore }
         imbalanceBefore = plan.imbalanceBefore
@@ -106,9 +121,10 @@ private struct DeviceMetrics {
         }
         plansApplied += 1
         moves += plan.moves.count
+        recentMoves = Array((recentMoves + plan.moves.map { ($0, plan.time) }).suffix(Self.recentMoveLimit))
         // Only a load record of the plan's table size can have been the one the plan was made from.
         if bucketPackets.count == plan.reta.count { movedPackets += plan.moves.reduce(0) { $0 + bucketPackets[$1.bucket] } }
-        activeQueues = plan.active.count
+        activeQueues = plan.active
         if let time = plan.time { applyLatency = applied - time }
     }
 
@@ -120,7 +136,7 @@ private struct DeviceMetrics {
     }
 }
 
-private struct OwnerMetrics {
+struct OwnerMetrics {
     var latencySeconds = 0.0
     var acks = 0, failures = 0
 
@@ -163,7 +179,7 @@ private let families: [Family] = [
         metrics.queuePackets.enumerated().map { Sample(labels: [("queue", String($0))], value: String($1)) }
     },
     gauge("rsspp_active_queues", "Queues the table in force uses (the last load record's, or the last applied plan's active queues).") {
-        $0.activeQueues.map(Double.init)
+        $0.activeQueues.map { Double($0.count) }
     },
     gauge("rsspp_imbalance_before", "Imbalance (max / mean - 1 of per-queue load) the last plan was made from.") { $0.imbalanceBefore },
     gauge("rsspp_imbalance_after", "Imbalance the last plan predicts under its table.") { $0.imbalanceAfter },

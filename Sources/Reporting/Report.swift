@@ -1,17 +1,5 @@
 /// Renders summaries side by side as a plain-text table, one column per run.
 public func renderComparison(_ runs: [(name: String, summary: LoadSummary)]) -> String {
-    func fixed(_ value: Double, _ digits: Int = 3) -> String {
-        let scale = [1.0, 10, 100, 1000, 10000][digits]
-        let rounded = (value * scale).rounded() / scale
-        var text = String(rounded)
-        if let dot = text.firstIndex(of: ".") {
-            let decimals = text.distance(from: dot, to: text.endIndex) - 1
-            text += String(repeating: "0", count: max(0, digits - decimals))
-        } else {
-            text += "." + String(repeating: "0", count: digits)
-        }
-        return text
-    }
     let queues = runs.map(\.summary.queues).max() ?? 0
     var rows: [[String]] = [[""] + runs.map(\.name)]
     rows.append(["epochs"] + runs.map { String($0.summary.epochs) })
@@ -33,6 +21,20 @@ public func renderComparison(_ runs: [(name: String, summary: LoadSummary)]) -> 
     }.joined(separator: "\n") + "\n"
 }
 
+/// `value` with exactly `digits` decimals (up to 4).
+func fixed(_ value: Double, _ digits: Int = 3) -> String {
+    let scale = [1.0, 10, 100, 1000, 10000][digits]
+    let rounded = (value * scale).rounded() / scale
+    var text = String(rounded)
+    if let dot = text.firstIndex(of: ".") {
+        let decimals = text.distance(from: dot, to: text.endIndex) - 1
+        text += String(repeating: "0", count: max(0, digits - decimals))
+    } else {
+        text += "." + String(repeating: "0", count: digits)
+    }
+    return text
+}
+
 extension String {
-    fileprivate func padding(to width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
+    func padding(to width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
 }

@@ -10,7 +10,7 @@ import ToolSupport
 struct RSSReport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rss-report",
-        abstract: "Summarise runs of load records side by side: per-queue load, imbalance, table changes; or follow the live stream as Prometheus metrics.",
+        abstract: "Summarise runs of load records side by side: per-queue load, imbalance, table changes; or follow the live stream on screen or as Prometheus metrics.",
         version: rssppVersion)
 
     @Argument(help: "Files of load records, one run each (- for standard input).")
@@ -20,12 +20,15 @@ struct RSSReport: ParsableCommand {
                                valueName: "out"))
     var series: String?
 
-    @Flag(help: "Read the live record stream on standard input, pass every line on to standard output, and keep the --prometheus file up to date.")
+    @Flag(help: "Read the live record stream on standard input and show per-queue load, imbalance and the last moves, redrawn per epoch; with --prometheus, pass every line on to standard output instead and keep the file up to date.")
     var follow = false
 
     @Option(help: ArgumentHelp("With --follow, node_exporter's textfile-collector file to keep up to date, replaced whole each time.",
                                valueName: "file"))
     var prometheus: String?
+
+    @Flag(help: "With --follow and no --prometheus, print each frame as plain text, a blank line between, even on a terminal.")
+    var plain = false
 
     @Flag(help: "With --follow, report a bad record on stderr, count it as an invalid_record error and go on (default: exit 65).")
     var skipInvalid = false
@@ -35,8 +38,11 @@ struct RSSReport: ParsableCommand {
 
     func validate() throws {
         guard maxLineBytes > 0 else { throw ValidationError("--max-line-bytes is \(maxLineBytes): it must be a positive number") }
-        guard follow == (prometheus != nil) else { throw ValidationError("--follow and --prometheus <file> go together") }
+        guard follow || prometheus == nil else { throw ValidationError("--prometheus <file> goes with --follow") }
         guard follow || !skipInvalid else { throw ValidationError("--skip-invalid goes with --follow") }
+        guard follow && prometheus == nil || !plain else {
+            throw ValidationError("--plain goes with --follow alone: with --prometheus the stream is passed on, not drawn")
+        }
         guard !follow || (files == ["-"] && series == nil) else {
             throw ValidationError("--follow reads standard input only, and writes no --series")
         }
@@ -45,6 +51,11 @@ struct RSSReport: ParsableCommand {
     mutating func run() throws {
         if let prometheus {
             let status = followStream(into: MetricsFile(path: prometheus), skipInvalid: skipInvalid, maxLineBytes: maxLineBytes)
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
+        if follow {
+            let status = followView(plain: plain, skipInvalid: skipInvalid, maxLineBytes: maxLineBytes)
             if status != 0 { throw ExitCode(status) }
             return
         }
