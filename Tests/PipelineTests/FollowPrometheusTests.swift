@@ -197,7 +197,7 @@ private let familyCount = 15
     }
 
     @Test(arguments: [
-        ("rss-report --follow < stream.jsonl", 64, "--follow and --prometheus <file> go together"),
+        ("rss-report --prometheus m.prom < stream.jsonl", 64, "--prometheus <file> goes with --follow"),
         ("rss-report --skip-invalid stream.jsonl", 64, "--skip-invalid goes with --follow"),
         ("rss-report --follow --prometheus m.prom stream.jsonl", 64, "--follow reads standard input only"),
         ("rss-report --follow --prometheus absent/m.prom < stream.jsonl", 73,
