@@ -84,8 +84,9 @@ private let finalFrame = [
     }
 
     /// The second epoch comes a second after the first: by then the view has drawn the first.
+    /// The input ends a second after the second: nothing new, so no frame again.
     @Test func drawsAFramePerEpoch() throws {
-        let result = try shell("(cat first.jsonl; sleep 1; cat second.jsonl) | env -u COLUMNS rss-report --follow", in: directory)
+        let result = try shell("(cat first.jsonl; sleep 1; cat second.jsonl; sleep 1) | env -u COLUMNS rss-report --follow", in: directory)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(frames(result.stdout) == [firstFrame, finalFrame])
         #expect(!result.stdout.contains("\u{1B}"), "no escape codes when standard output is not a terminal")
