@@ -67,8 +67,9 @@ public func followView(plain: Bool, skipInvalid: Bool, maxLineBytes: Int) -> Int
         guard unseen else { return }
         unseen = false
         let lines = view.frame(width: outputWidth())
-        // Home, each line clearing what the last frame left to its right, then the rest below.
-        let text = onTerminal ? "\u{1B}[H" + lines.map { $0 + "\u{1B}[K\n" }.joined() + "\u{1B}[J"
+        // Home, each line cleared before it is written (after it, a line as wide as the screen
+        // would lose its last character on terminals that wait to wrap), then the rest below.
+        let text = onTerminal ? "\u{1B}[H" + lines.map { "\u{1B}[K" + $0 + "\n" }.joined() + "\u{1B}[J"
                               : (framesDrawn == 0 ? "" : "\n") + lines.map { $0 + "\n" }.joined()
         RecordOutput.write(Array(text.utf8))
         framesDrawn += 1

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import TestSupport
 
@@ -104,6 +107,19 @@ private let finalFrame = [
             "q2 " + bar(0, 19) + "   0.00 inactive",
         ])
         #expect(frame.last == "owner /run/o.sock  acks 1  failures 0  2")
+    }
+
+    /// On a terminal (script(1)'s) of 50 columns, bars have 50 - 21 = 29 cells: 0.5 of them is
+    /// 14.5, drawn as 15; 0.25 is 7.25, drawn as 7. The frame is drawn from the top left, each
+    /// line cleared first, the rest of the screen after it.
+    @Test func drawsOverTheLastFrameOnATerminal() throws {
+        try #require(access("/usr/bin/script", X_OK) == 0, "script(1) from util-linux gives the view a terminal")
+        let result = try shell("script -qc 'stty cols 50; env -u COLUMNS rss-report --follow < first.jsonl' /dev/null", in: directory)
+        #expect(result.status == 0)
+        var lines = firstFrame
+        lines[4...6] = ["q0 " + bar(15, 14) + "   0.50", "q1 " + bar(7, 22) + "   0.25", "q2 " + bar(29, 0) + "+  1.50 inactive"]
+        // The terminal turns each newline into a carriage return and a newline.
+        #expect(result.stdout == "\u{1B}[H" + lines.map { "\u{1B}[K" + $0 + "\r\n" }.joined() + "\u{1B}[J")
     }
 
     @Test func aBadRecordEndsTheRunAfterDrawingEveryLineBefore() throws {
