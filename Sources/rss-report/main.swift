@@ -49,13 +49,9 @@ struct RSSReport: ParsableCommand {
     }
 
     mutating func run() throws {
-        if let prometheus {
-            let status = followStream(into: MetricsFile(path: prometheus), skipInvalid: skipInvalid, maxLineBytes: maxLineBytes)
-            if status != 0 { throw ExitCode(status) }
-            return
-        }
         if follow {
-            let status = followView(plain: plain, skipInvalid: skipInvalid, maxLineBytes: maxLineBytes)
+            let status = prometheus.map { followStream(into: MetricsFile(path: $0), skipInvalid: skipInvalid, maxLineBytes: maxLineBytes) }
+                ?? followView(plain: plain, skipInvalid: skipInvalid, maxLineBytes: maxLineBytes)
             if status != 0 { throw ExitCode(status) }
             return
         }
