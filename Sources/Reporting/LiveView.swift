@@ -26,7 +26,7 @@ public struct LiveView {
         guard let (device, metrics) = stream.current else { return ["waiting for records"] }
         var lines = ["device \(device.isEmpty ? "-" : device)  time \(metrics.time.map(recordNumber) ?? "-")"]
         var counts = "plans \(metrics.plans) (\(metrics.plansApplied) applied)  moves \(metrics.moves)"
-        if let active = metrics.activeQueues { counts += "  active \(active.count)/\(metrics.queueLoad.count)" }
+        if let active = metrics.activeQueues { counts += "  active \(active.count)/\(metrics.queues)" }
         lines.append(counts)
         lines.append("imbalance before \(metrics.imbalanceBefore.map { fixed($0) } ?? "-")"
                      + " after \(metrics.imbalanceAfter.map { fixed($0) } ?? "-")")

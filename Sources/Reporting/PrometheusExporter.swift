@@ -86,6 +86,8 @@ struct DeviceMetrics {
 
     var queueLoad: [Double] = []
     var queuePackets: [Int] = []
+    /// The device's queues in the last load or plan record.
+    var queues = 0
     /// The queues the table in force uses.
     var activeQueues: [Int]?
     /// End of the interval the last plan was made from.
@@ -101,6 +103,7 @@ struct DeviceMetrics {
 
     mutating func add(_ record: LoadRecord) {
         queueLoad = record.queueLoad
+        queues = record.queues
         if queuePackets.count < record.queues { queuePackets += repeatElement(0, count: record.queues - queuePackets.count) }
         for (bucket, queue) in record.reta.enumerated() { queuePackets[queue] += record.packets[bucket] }
         activeQueues = record.queuesInUse
@@ -110,6 +113,7 @@ struct DeviceMetrics {
     mutating func add(_ plan: PlanRecord, expectingApplied: Bool) {
         plans += 1
         time = plan.time
+        queues = plan.queues
         // rss-plan does not pass load records on: after it, the plans' own are all there is.
         if plan.loadBefore.count == plan.queues { queueLoad = plan.loadBefore }
         imbalanceBefore = plan.imbalanceBefore

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import RSSRecords
 import Testing
 import TestSupport
 
@@ -93,6 +94,25 @@ private let finalFrame = [
         #expect(result.status == 0, "\(result.stderr)")
         #expect(frames(result.stdout) == [firstFrame, finalFrame])
         #expect(!result.stdout.contains("\u{1B}"), "no escape codes when standard output is not a terminal")
+    }
+
+    /// The pipeline the README shows, on the simulated NIC: the view sees plans only, and takes
+    /// each queue's load from the last one.
+    @Test func followsTheRealPipeline() throws {
+        let result = try shell("rss-count sim:overload --fast --epochs 40 --seed 3 --nic nic.json | rss-plan | rss-apply 2>/dev/null"
+                               + " | tee stream | env -u COLUMNS rss-report --follow", in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let plans = try readFile(directory.file("stream")).split(separator: 0x0a).enumerated().map {
+            try PlanRecord(jsonLine: $1, lineNumber: $0 + 1)
+        }
+        let last = try #require(plans.last)
+        let frame = try #require(frames(result.stdout).last)
+        #expect(frame.contains("plans 40 (\(plans.filter { $0.applied != nil }.count) applied)"
+                               + "  moves \(plans.compactMap { $0.applied == nil ? nil : $0.moves.count }.reduce(0, +))"
+                               + "  active \(last.active.count)/\(last.queues)"), "\(frame)")
+        let shown = frame.filter { $0.hasPrefix("q") }.map { Double($0.split(separator: " ").last!)! }
+        try #require(shown.count == last.queues)
+        for (value, load) in zip(shown, last.loadBefore) { #expect(abs(value - load) <= 0.005) }
     }
 
     /// 40 columns leave bars of 40 - 21 = 19 cells: 1 fills them, 0.75 is 14.25, drawn as 14.
