@@ -66,6 +66,7 @@ private func pngSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
         ("plot malformed.jsonl out.png", 65, "plot: malformed.jsonl: line 3: not a JSON record"),
         ("plot unbalanced.jsonl out.png", 65,
          "plot: unbalanced.jsonl: line 2: \"load_before\" must be a list of 16 numbers, one per queue\n"),
+        ("plot nan.jsonl out.png", 65, "plot: nan.jsonl: line 4: NaN is not a JSON number\n"),
         ("plot session.jsonl out.png --device ethtool:eth9", 65,
          "plot: session.jsonl: no records of ethtool:eth9; the session has file:"),
         ("plot absent.jsonl out.png", 66, "plot: absent.jsonl: No such file or directory\n"),
@@ -76,7 +77,8 @@ private func pngSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
         try writeFile(directory.file("loads.jsonl"),
                       "{\"type\":\"load\",\"v\":1,\"queues\":2,\"reta\":[0,1],\"packets\":[1,1],\"load\":[0.5,0.5]}\n")
         let prepared = try shell("sed '3s/.*/{\"type\":\"plan\",/' session.jsonl > malformed.jsonl"
-                                 + " && sed '2s/\"load_before\":\\[[^]]*\\]/\"load_before\":[0.5]/' session.jsonl > unbalanced.jsonl",
+                                 + " && sed '2s/\"load_before\":\\[[^]]*\\]/\"load_before\":[0.5]/' session.jsonl > unbalanced.jsonl"
+                                 + " && sed '4s/\"imbalance_before\":[^,]*/\"imbalance_before\":NaN/' session.jsonl > nan.jsonl",
                                  in: directory)
         #expect(prepared.status == 0, "\(prepared.stderr)")
         let result = try plot(String(command.dropFirst("plot ".count)))
