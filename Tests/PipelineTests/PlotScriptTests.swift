@@ -58,7 +58,17 @@ private func pngSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
         #expect(try readFile(directory.file("picked.png")) == readFile(directory.file("single.png")))
     }
 
-    /// One case per documented exit status besides 0, each message naming the file (and line).
+    /// A matplotlib that cannot be imported, as on a host without python3-matplotlib.
+    @Test func withoutMatplotlibItSaysWhatToInstall() throws {
+        let result = try shell("mkdir -p shadow/matplotlib && echo 'raise ImportError(\"absent\", name=\"matplotlib\")'"
+                               + " > shadow/matplotlib/__init__.py && PYTHONPATH=shadow '\(plotScript)' session.jsonl out.png",
+                               in: directory)
+        #expect(result.status == 69)
+        #expect(result.stderr == "plot: matplotlib is missing: apt-get install python3-matplotlib\n")
+        #expect(!directory.entries().contains("out.png"))
+    }
+
+    /// One case per documented exit status besides 0 and 69, each message naming the file (and line).
     @Test(arguments: [
         ("plot session.jsonl", 64, "usage: plot SESSION PNG [--device D]\n"),
         ("plot empty.jsonl out.png", 65, "plot: empty.jsonl: no load or plan records\n"),
