@@ -115,7 +115,7 @@ import TestSupport
         #expect(stagedPrefix.stdoutLines == [prefix])
 
         // Uninstalling is removing the listed files.
-        let removed = try shell("xargs rm -f < '\(prefix)/share/rsspp/installed-files' && find '\(prefix)' ! -type d",
+        let removed = try shell("xargs -d '\\n' rm -f < '\(prefix)/share/rsspp/installed-files' && find '\(prefix)' ! -type d",
                                 in: directory)
         #expect(removed.status == 0 && removed.stdout.isEmpty, "\(removed.stdout)\(removed.stderr)")
     }
