@@ -148,6 +148,8 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: [
             "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply", "rss-report", "rss-migrate",
             "rss-irq", "rsspp-sink"]),
+        // scripts/install into a temporary prefix, and the installed tools and libraries used from there.
+        .testTarget(name: "InstallTests", dependencies: ["TestSupport"]),
         // The owner library's rules one by one (C API) and its handover under concurrent load.
         .testTarget(name: "OwnerTests", dependencies: ["RssppOwner", "BucketOwnership", "NICSim", "TestSupport"]),
         .testTarget(name: "EthtoolTests", dependencies: ["Ethtool", "TableTargets", "TestSupport"]),
