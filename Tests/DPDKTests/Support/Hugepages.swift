@@ -25,6 +25,7 @@ final class Hugepages {
         do {
             try Hugepages.adjustPool(by: pages)
             reserved = true
+            try Hugepages.waitUntilFree(pages)
             guard mkdir(mountPoint, 0o700) == 0 else { throw TestFailure("mkdir \(mountPoint): \(String(cString: strerror(errno)))") }
             guard mount("nodev", mountPoint, "hugetlbfs", 0, "pagesize=2M,size=\(pages * 2)M") == 0 else {
                 throw TestFailure("mount -t hugetlbfs \(mountPoint): \(String(cString: strerror(errno)))")
@@ -59,6 +60,28 @@ final class Hugepages {
             try writeFile(poolFile, "\(before)\n")
             throw TestFailure("the kernel gave \(after - before) of \(delta) hugepages of 2 MB")
         }
+    }
+
+    /// Pages the previous test's processes still map are freed only when the last of them has
+    /// exited, which on a busy host (a release build beside the suite) can come after this test
+    /// reserved its own: a primary started before then finds too few free pages.
+    private static func waitUntilFree(_ pages: Int, seconds: Double = 20) throws {
+        let deadline = monotonicSeconds() + seconds
+        var free = try freePages()
+        while free < pages && monotonicSeconds() < deadline {
+            usleep(50_000)
+            free = try freePages()
+        }
+        guard free >= pages else { throw TestFailure("\(free) of \(pages) hugepages free after \(seconds) s") }
+    }
+
+    private static func freePages() throws -> Int {
+        let meminfo = String(decoding: try readFile("/proc/meminfo"), as: UTF8.self)
+        guard let line = meminfo.split(separator: "\n").first(where: { $0.hasPrefix("HugePages_Free:") }),
+              let pages = Int(String(line.dropFirst("HugePages_Free:".count)).trimmingWhitespace()) else {
+            throw TestFailure("/proc/meminfo: no HugePages_Free")
+        }
+        return pages
     }
 
     private static func readPool() throws -> Int {
