@@ -52,7 +52,8 @@ let package = Package(
         .plugin(name: "BPFObjectPlugin", capability: .buildTool(), dependencies: ["bpf-embed"],
                 path: "Sources/BPFObjectPlugin"),
         // The XDP per-bucket counter and the `xdp:IFACE` load source (libbpf kept out of the others).
-        .target(name: "XDPCounting", dependencies: ["CBPF", "Ethtool", "LoadSources", "RSSHash", "RSSRecords", "ToolSupport"],
+        .target(name: "XDPCounting", dependencies: ["CBPF", "Ethtool", "IRQAffinity", "LoadSources", "RSSHash", "RSSRecords",
+                                                   "ToolSupport"],
                 plugins: ["BPFObjectPlugin"]),
         // Bucket -> queue assignment algorithms (rss-plan).
         .target(name: "Planning", dependencies: ["RSSRecords", "ToolSupport"]),
@@ -159,7 +160,8 @@ let package = Package(
         // vectors for the tests above.
         .target(name: "TestSupport", dependencies: ["NICSim", "RSSHash", "RSSRecords", "CNetNamespace"], path: "Tests/TestSupport"),
         // The XDP counter through BPF_PROG_TEST_RUN and on veth in a network namespace.
-        .testTarget(name: "XDPCountingTests", dependencies: ["XDPCounting", "Ethtool", "NICSim", "RSSHash", "CBPF", "TestSupport"]),
+        .testTarget(name: "XDPCountingTests", dependencies: ["XDPCounting", "Ethtool", "IRQAffinity", "NICSim", "RSSHash", "CBPF",
+                                                           "TestSupport"]),
         // Packet sockets and setns for TestSupport's network namespaces.
         .target(name: "CNetNamespace", path: "Tests/CNetNamespace"),
         // The owner library's control socket seen from its peers (raw sockets, other uids), its Toeplitz and

@@ -34,7 +34,7 @@ struct InterruptLine: Equatable {
 private let receiveQueueWords = ["input", "rx", "txrx", "rxtx", "comp", "fp", "queue", "combined"]
 
 /// The queue number in a receive queue interrupt's name, nil when the name is not one.
-func receiveQueueNumber(inName name: String) -> Int? {
+public func receiveQueueNumber(inName name: String) -> Int? {
     let base = name.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false)[0]
     let digits = base.reversed().prefix(while: \.isASCIIDigit)
     guard !digits.isEmpty, let queue = Int(String(digits.reversed())) else { return nil }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import IRQAffinity
 
 /// Parses a Linux CPU list (`0-3,8,10-11`, as in `effective_affinity_list` or `--cpus`), in the
 /// order written; nil when it is not one.
@@ -28,22 +29,10 @@ enum QueueInterrupts {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard let label = fields.first, label.hasSuffix(":"), let irq = Int(label.dropLast()),
                   let name = fields.last, identifiers.contains(where: { !$0.isEmpty && name.contains($0) }),
-                  let queue = receiveQueue(String(name)), queue < queues, found[queue] == nil else { continue }
+                  let queue = receiveQueueNumber(inName: String(name)), queue < queues, found[queue] == nil else { continue }
             found[queue] = irq
         }
         return found
-    }
-
-    /// The queue a receive (or combined) interrupt serves; nil for transmit, control and
-    /// configuration interrupts.
-    static func receiveQueue(_ name: String) -> Int? {
-        let lowered = name.lowercased()
-        let stem = lowered.split(separator: "@").first.map(String.init) ?? lowered
-        let receive = ["rx", "input", "comp", "fp-"].contains { stem.contains($0) }
-        guard receive, !stem.contains("output"), !stem.contains("config") else { return nil }
-        let digits = stem.reversed().prefix { $0.isNumber }
-        guard !digits.isEmpty else { return nil }
-        return Int(String(digits.reversed()))
     }
 
     /// The names a device's interrupts may carry: the interface, the device (`virtio0`) and

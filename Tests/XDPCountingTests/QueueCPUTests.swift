@@ -1,3 +1,4 @@
+import IRQAffinity
 import Testing
 @testable import XDPCounting
 
@@ -27,11 +28,11 @@ struct QueueCPUTests {
     }
 
     @Test func transmitAndConfigurationInterruptsServeNoRxQueue() {
-        #expect(QueueInterrupts.receiveQueue("virtio0-output.3") == nil)
-        #expect(QueueInterrupts.receiveQueue("virtio0-config") == nil)
-        #expect(QueueInterrupts.receiveQueue("virtio0-input.3") == 3)
-        #expect(QueueInterrupts.receiveQueue("ice-eth0-TxRx-12") == 12)
-        #expect(QueueInterrupts.receiveQueue("mlx5_comp7@pci:0000:03:00.0") == 7)
+        #expect(receiveQueueNumber(inName: "virtio0-output.3") == nil)
+        #expect(receiveQueueNumber(inName: "virtio0-config") == nil)
+        #expect(receiveQueueNumber(inName: "virtio0-input.3") == 3)
+        #expect(receiveQueueNumber(inName: "ice-eth0-TxRx-12") == 12)
+        #expect(receiveQueueNumber(inName: "mlx5_comp7@pci:0000:03:00.0") == 7)
     }
 
     @Test func cpuListsParseAsLinuxWritesThem() {
