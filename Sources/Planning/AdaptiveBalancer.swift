@@ -41,7 +41,6 @@ public struct AdaptiveBalancer: Balancer {
     private var scaling = CoreScaling()
     /// Forecast load per queue under the record's table.
     private var queueLoad: [Double] = []
-    private var bucketLoad: [Double] { forecast.bucket }
     private var recordCount = 0
     /// Whether the record being planned carries measured loads.
     private var measured = true
@@ -100,7 +99,9 @@ public struct AdaptiveBalancer: Balancer {
 
         let plan: Rebalancing
         if options.autoscale && observation.measured {
-            let balanced = rebalanced(record)
+            // One copy of the forecast for the plan, the core count and a replan after it.
+            let bucketLoad = forecast.bucket
+            let balanced = rebalanced(record, bucketLoad: bucketLoad)
             let peak = balanced.peakMoreQueuesLower(of: activeQueues)
             // --min-queues cannot know the device: on one with fewer queues, all of them is the least.
             let most = max(1, min(record.queues, options.maxQueues ?? record.queues))
@@ -109,9 +110,9 @@ public struct AdaptiveBalancer: Balancer {
                                         active: activeQueues.count, noise: noise,
                                         targetLoad: options.targetLoad, limits: limits)
             if change != 0 { resize(by: change) }
-            plan = change != 0 ? rebalanced(record) : balanced
+            plan = change != 0 ? rebalanced(record, bucketLoad: bucketLoad) : balanced
         } else if needsChange(record) {
-            plan = rebalanced(record)
+            plan = rebalanced(record, bucketLoad: forecast.bucket)
         } else {
             return Assignment(reta: record.reta, active: activeQueues, predictedLoad: queueLoad)
         }
@@ -153,8 +154,9 @@ public struct AdaptiveBalancer: Balancer {
         return activeQueues.contains { queueLoad[$0] > limit }
     }
 
-    /// The record's table with the buckets of inactive queues dealt out and the rest balanced.
-    private func rebalanced(_ record: LoadRecord) -> Rebalancing {
+    /// The record's table with the buckets of inactive queues dealt out and the rest balanced,
+    /// `bucketLoad` being the forecast.
+    private func rebalanced(_ record: LoadRecord, bucketLoad: [Double]) -> Rebalancing {
         var plan = Rebalancing(table: record.reta, queueLoad: queueLoad, bucketLoad: bucketLoad,
                                budget: options.maxMoves ?? record.reta.count)
         for queue in active.indices where !active[queue] { plan.evacuate(queue, to: activeQueues) }
