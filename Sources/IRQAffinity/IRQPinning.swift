@@ -19,9 +19,21 @@ public struct IRQPinning {
         self.irqbalanceConfig = irqbalanceConfig
     }
 
-    /// Runs it; "PATH VALUE" on stdout for each write (made or, in a dry run, to be made),
-    /// diagnostics on stderr; returns the exit status.
-    public func run() -> Int32 {
+    /// What a run did: "PATH VALUE" for each write made (or, in a dry run, to be made), in order,
+    /// notes for the operator, and the exit status.
+    public struct Outcome: Equatable {
+        public var writes: [String] = []
+        public var notes: [String] = []
+        public var status: Int32 = 0
+    }
+
+    public func run() -> Outcome {
+        var outcome = Outcome()
+        func stop(_ note: String, _ status: Int32) -> Outcome {
+            outcome.notes.append(note)
+            outcome.status = status
+            return outcome
+        }
         let queueIRQs: [QueueIRQ]
         let planned: [Pin]
         let configChange: (text: String, line: String)?
@@ -29,55 +41,41 @@ public struct IRQPinning {
             queueIRQs = try QueueIRQFinder(tree: tree).queueIRQs(of: interface)
             planned = pins(for: queueIRQs, on: try chosenCPUs())
             configChange = try irqbalanceConfig.flatMap { path in
-                let current = exists(path) ? try readText(path) : ""
+                let current = DurableFile(path: path).exists ? try readText(path) : ""
                 return try IrqbalanceDefaults.banning(queueIRQs.map(\.irq), in: current, path: path)
             }
         } catch let error as QueueIRQFinder.NotFound {
-            diagnose(error.description)
-            return ExitStatus.unavailable
+            return stop(error.description, ExitStatus.unavailable)
         } catch let error as UnusableCPUs {
-            diagnose(error.description)
-            return ExitStatus.usage
+            return stop(error.description, ExitStatus.usage)
         } catch {
-            diagnose("\(error)")
-            return 1
+            return stop("\(error)", 1)
         }
         let writer = AffinityWriter(tree: tree)
         for pin in planned {
             if !dryRun {
                 do {
-                    if let note = try writer.apply(pin) { diagnose(note) }
+                    if let note = try writer.apply(pin) { outcome.notes.append(note) }
                 } catch {
-                    diagnose("irq \(pin.queueIRQ.irq) (\(pin.queueIRQ.name)): \(error); irqbalance's defaults left unchanged")
-                    return 1
+                    return stop("irq \(pin.queueIRQ.irq) (\(pin.queueIRQ.name)): \(error); irqbalance's defaults left unchanged", 1)
                 }
             }
-            print(writer.write(of: pin))
+            outcome.writes.append(writer.write(of: pin))
         }
-        return finishIrqbalance(configChange)
-    }
-
-    private func finishIrqbalance(_ change: (text: String, line: String)?) -> Int32 {
         guard let path = irqbalanceConfig else {
-            diagnose("a running irqbalance will move these interrupts again: ban them with --irqbalance-config "
-                + "/etc/default/irqbalance")
-            return 0
+            return stop("a running irqbalance will move these interrupts again: ban them with --irqbalance-config "
+                + "/etc/default/irqbalance", 0)
         }
-        guard let change else {
-            diagnose("\(path) already bans these interrupts from irqbalance")
-            return 0
-        }
+        guard let configChange else { return stop("\(path) already bans these interrupts from irqbalance", 0) }
         if !dryRun {
             do {
-                try DurableFile(path: path).replace(with: Array(change.text.utf8))
+                try DurableFile(path: path).replace(with: Array(configChange.text.utf8))
             } catch {
-                diagnose("\(error)")
-                return 1
+                return stop("\(error)", 1)
             }
         }
-        print("\(path) \(change.line)")
-        diagnose("irqbalance reads \(path) only when it starts: once it is written, run `systemctl restart irqbalance`")
-        return 0
+        outcome.writes.append("\(path) \(configChange.line)")
+        return stop("irqbalance reads \(path) only when it starts: once it is written, run `systemctl restart irqbalance`", 0)
     }
 
     struct UnusableCPUs: Error, CustomStringConvertible { let description: String }

@@ -1,3 +1,5 @@
+import ToolSupport
+
 /// One queue interrupt and the CPU it is to be pinned to.
 public struct Pin: Equatable, Sendable {
     public let queueIRQ: QueueIRQ
@@ -30,7 +32,7 @@ public struct AffinityWriter {
         let irq = pin.queueIRQ.irq
         try writeSetting("\(pin.cpu)\n", to: tree.affinityList(irq: irq))
         let effectivePath = tree.effectiveAffinityList(irq: irq)
-        guard exists(effectivePath) else { return nil }
+        guard DurableFile(path: effectivePath).exists else { return nil }
         let effective = try readText(effectivePath).trimmingWhitespace()
         guard CPUList(String(effective)) != CPUList(cpus: [pin.cpu]) else { return nil }
         return "irq \(irq) (\(pin.queueIRQ.name)): asked for CPU \(pin.cpu), the kernel runs it on CPUs \"\(effective)\" "

@@ -1,3 +1,5 @@
+import ToolSupport
+
 /// One receive queue's interrupt: its number, the name the driver gave it in /proc/interrupts,
 /// and the queue number read from that name.
 public struct QueueIRQ: Equatable, Sendable {
@@ -69,7 +71,7 @@ public struct QueueIRQFinder {
     /// its name is a receive queue's and it belongs to the interface: listed in the PCI function's
     /// msi_irqs, or named after the interface ("i40e-eth0-TxRx-3").
     public func queueIRQs(of interface: String) throws -> [QueueIRQ] {
-        guard exists(tree.interfaceDirectory(interface)) else {
+        guard DurableFile(path: tree.interfaceDirectory(interface)).exists else {
             throw NotFound(description: "\(interface): no such network interface (\(tree.interfaceDirectory(interface)) is missing)")
         }
         let owned = Set(messageSignalledIRQs(of: interface))

@@ -45,8 +45,6 @@ func writeSetting(_ text: String, to path: String) throws(SystemFileError) {
     guard written == bytes.count else { throw SystemFileError(path: path, what: "write \"\(text)\"", code: written < 0 ? errno : EIO) }
 }
 
-func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
-
 /// Names in a directory, without `.` and `..`; nil when it cannot be opened.
 func directoryEntries(_ path: String) -> [String]? {
     guard let directory = opendir(path) else { return nil }

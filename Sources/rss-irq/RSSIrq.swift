@@ -34,8 +34,10 @@ struct RSSIrq: ParsableCommand {
 
     func run() throws {
         let root = getenv("RSS_IRQ_ROOT").map { String(cString: $0) } ?? ""
-        let status = IRQPinning(tree: SystemTree(root: root), interface: interface, cpus: cpus.flatMap(CPUList.init),
-                                dryRun: dryRun, irqbalanceConfig: irqbalanceConfig).run()
-        if status != 0 { throw ExitCode(status) }
+        let outcome = IRQPinning(tree: SystemTree(root: root), interface: interface, cpus: cpus.flatMap(CPUList.init),
+                                 dryRun: dryRun, irqbalanceConfig: irqbalanceConfig).run()
+        for write in outcome.writes { print(write) }
+        for note in outcome.notes { diagnose(note) }
+        if outcome.status != 0 { throw ExitCode(outcome.status) }
     }
 }
