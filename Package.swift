@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "rss-migrate", targets: ["rss-migrate"]),
         .executable(name: "rsspp-sink", targets: ["rsspp-sink"]),
         .executable(name: "rss-irq", targets: ["rss-irq"]),
+        .executable(name: "rss-dpdk", targets: ["rss-dpdk"]),
         // The DPDK application library for Swift applications (C ones use rsspp-dpdk.pc).
         .library(name: "RssppDPDK", targets: ["RssppDPDK"]),
         // Per-bucket ownership of flow state, for C applications and Swift ones.
@@ -83,9 +84,12 @@ let package = Package(
         // How the tools attach to a DPDK primary as a secondary process (plain C for Swift).
         .target(name: "CDPDKSecondary", dependencies: ["RssppDPDK"], cSettings: dpdkCFlags,
                 linkerSettings: dpdkLibraries),
-        // dpdk:PORT[@FILE_PREFIX]: the load source of rss-count and the table target of rss-apply.
+        // dpdk:PORT[@FILE_PREFIX] for rss-count and rss-apply without DPDK in them: the device
+        // string, and the source and target kinds that hand the device to rss-dpdk.
+        .target(name: "DPDKProxy", dependencies: ["LoadSources", "TableTargets", "RSSRecords", "ToolSupport"]),
+        // dpdk:PORT[@FILE_PREFIX] as a DPDK secondary: the load source and table target rss-dpdk serves.
         .target(name: "DPDKPort", dependencies: [
-            "CDPDKSecondary", "RssppDPDK", "LoadSources", "TableTargets", "RSSRecords"]),
+            "CDPDKSecondary", "RssppDPDK", "DPDKProxy", "LoadSources", "TableTargets", "RSSRecords"]),
         // The reference DPDK primary: counts with RssppDPDK, owns its per-bucket flow tables with
         // RssppOwner (or shares one rte_hash, --shared-table), the test peer and the template.
         .executableTarget(name: "rsspp-sink", dependencies: ["RssppDPDK", "RssppOwner", "RssppVersion"], cSettings: dpdkCFlags,
@@ -105,13 +109,17 @@ let package = Package(
         .target(name: "Reporting", dependencies: ["RSSRecords", "Statistics", "ToolSupport"]),
 
         .executableTarget(name: "rss-count", dependencies: [
-            "LoadSources", "NICSim", "XDPCounting", "DPDKPort", "ToolSupport",
+            "LoadSources", "NICSim", "XDPCounting", "DPDKProxy", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-plan", dependencies: [
             "Planning", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-apply", dependencies: [
-            "TableTargets", "DPDKPort", "ToolSupport", "RSSRecords",
+            "TableTargets", "DPDKProxy", "ToolSupport", "RSSRecords",
+            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // The one tool that links DPDK: rss-count and rss-apply run it when a dpdk: device is named.
+        .executableTarget(name: "rss-dpdk", dependencies: [
+            "DPDKPort", "DPDKProxy", "LoadSources", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-migrate", dependencies: [
             "Migration", "RSSRecords", "ToolSupport",
@@ -144,11 +152,13 @@ let package = Package(
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
         .testTarget(name: "NICSimTests", dependencies: ["NICSim", "RSSHash", "RSSRecords", "TestSupport"]),
         .testTarget(name: "TableTargetsTests", dependencies: ["TableTargets", "NICSim", "RSSRecords", "TestSupport"]),
+        // rss-dpdk's table protocol, both ends over a socket pair in one process.
+        .testTarget(name: "DPDKProxyTests", dependencies: ["DPDKProxy", "TableTargets", "NICSim", "TestSupport"]),
         .testTarget(name: "LoadSourcesTests", dependencies: ["LoadSources", "NICSim", "RSSHash", "RSSRecords", "TestSupport"]),
         // Runs the built tools end to end, alone and in pipelines.
         .testTarget(name: "PipelineTests", dependencies: [
             "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply", "rss-report", "rss-migrate",
-            "rss-irq", "rsspp-sink"]),
+            "rss-irq", "rsspp-sink", "rss-dpdk"]),
         // scripts/install into a temporary prefix, and the installed tools and libraries used from there.
         .testTarget(name: "InstallTests", dependencies: ["TestSupport"]),
         // The owner library's rules one by one (C API) and its handover under concurrent load.
@@ -172,8 +182,8 @@ let package = Package(
                     exclude: ["Support/peer.c", "Support/lifecycle.c", "Support/descriptors.c", "Support/small_owner.h"]),
         // The DPDK library's hash and block, and the DPDK path end to end (root, hugepages).
         .testTarget(name: "DPDKTests", dependencies: [
-            "RssppDPDK", "CDPDKSecondary", "DPDKPort", "NICSim", "RSSHash", "RSSRecords", "TestSupport",
-            "rsspp-sink", "rss-count", "rss-plan", "rss-apply", "rss-migrate"],
+            "RssppDPDK", "CDPDKSecondary", "DPDKProxy", "NICSim", "RSSHash", "RSSRecords", "TestSupport",
+            "rsspp-sink", "rss-count", "rss-plan", "rss-apply", "rss-migrate", "rss-dpdk"],
             // Built by the tests with cc: an outside view of a PMD's RETA (Support/PMDTable.swift).
             exclude: ["Support/reta-query.c"]),
     ]

@@ -1,4 +1,5 @@
 import CDPDKSecondary
+import DPDKProxy
 import RssppDPDK
 import Synchronization
 #if canImport(Glibc)

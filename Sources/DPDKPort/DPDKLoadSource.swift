@@ -1,4 +1,5 @@
 import CDPDKSecondary
+import DPDKProxy
 import LoadSources
 import RSSRecords
 import RssppDPDK

@@ -1,3 +1,4 @@
+import DPDKProxy
 import TableTargets
 
 /// `rss-apply dpdk:PORT[@FILE_PREFIX]`: hands the table to the primary through its rsspp

@@ -1,4 +1,5 @@
 import CDPDKSecondary
+import DPDKProxy
 import RssppDPDK
 import TableTargets
 

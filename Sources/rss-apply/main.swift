@@ -1,5 +1,5 @@
 import ArgumentParser
-import DPDKPort
+import DPDKProxy
 import RSSRecords
 import TableTargets
 import ToolSupport

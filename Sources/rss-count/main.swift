@@ -1,5 +1,5 @@
 import ArgumentParser
-import DPDKPort
+import DPDKProxy
 import LoadSources
 import NICSim
 import RSSHash

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import CDPDKSecondary
-import DPDKPort
+import DPDKProxy
 import RSSRecords
 import Testing
 import TestSupport

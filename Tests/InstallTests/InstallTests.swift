@@ -10,7 +10,10 @@ import TestSupport
         return parts.joined(separator: "/")
     }()
 
-    static let tools = ["rss-count", "rss-plan", "rss-apply", "rss-migrate", "rss-report", "rss-irq", "rsspp-sink"]
+    static let tools = ["rss-count", "rss-plan", "rss-apply", "rss-migrate", "rss-report", "rss-irq", "rss-dpdk", "rsspp-sink"]
+    /// The tools that link DPDK: rsspp-sink, and rss-dpdk for rss-count and rss-apply, so that a
+    /// host without DPDK runs all others.
+    static let linkingDPDK = ["rss-dpdk", "rsspp-sink"]
     /// The tools with completion scripts (rsspp-sink is C, without swift-argument-parser).
     static let completedTools = tools.filter { $0 != "rsspp-sink" }
 
@@ -62,12 +65,14 @@ import TestSupport
                "lib/pkgconfig/rsspp-dpdk.pc", "lib/pkgconfig/rsspp-owner.pc"].map { "\(prefix)/\($0)" }
         #expect(expected.filter { !manifest.contains($0) } == [], "missing from \(manifest)")
 
-        // The Swift runtime is inside the binaries: no libswift*, nothing of the toolchain's.
+        // The Swift runtime is inside the binaries: no libswift*, nothing of the toolchain's; DPDK
+        // only where it is needed.
         for tool in Self.tools {
             let libraries = try shell("ldd '\(prefix)/bin/\(tool)'", in: directory)
             #expect(libraries.status == 0, "\(tool): \(libraries.stderr)")
             #expect(!libraries.stdout.contains("libswift") && !libraries.stdout.contains("/opt/swift")
                     && !libraries.stdout.contains("not found"), "\(tool): \(libraries.stdout)")
+            #expect(libraries.stdout.contains("librte_") == Self.linkingDPDK.contains(tool), "\(tool): \(libraries.stdout)")
         }
 
         let version = try shell("sed -n 's/^#define RSSPP_VERSION \"\\(.*\\)\"$/\\1/p' '\(Self.repository)/Sources/RssppVersion/include/rsspp_version.h'",
@@ -77,6 +82,11 @@ import TestSupport
                                                prefix: prefix, in: directory)
         #expect(versions.status == 0, "\(versions.stderr)")
         #expect(versions.stdout == String(repeating: version, count: Self.tools.count))
+
+        // A dpdk: device is reached through the installed rss-dpdk, which finds no primary here.
+        let dpdk = try Self.outsideTheTree("rss-count dpdk:0@rsspp-absent --epochs 1", prefix: prefix, in: directory)
+        #expect(dpdk.status == 69)
+        #expect(dpdk.stderr.hasPrefix("rss-count: dpdk:0@rsspp-absent: no DPDK primary"), "\(dpdk.stderr)")
 
         // The loop on the simulated NIC, from the installed tools alone (the counter runs ahead of
         // the planner with --fast, so plans are rebased rather than refused as stale).

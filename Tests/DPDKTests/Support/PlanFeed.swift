@@ -12,11 +12,11 @@ final class PlanFeed {
     private let primary: Primary
     private let fifo: Int32
 
-    init(_ primary: Primary) throws {
+    init(_ primary: Primary, options: String = "") throws {
         self.primary = primary
         let path = primary.directory.file("plans")
         guard mkfifo(path, 0o600) == 0 else { throw TestFailure("mkfifo \(path): \(String(cString: strerror(errno)))") }
-        applier = try Background(["/bin/sh", "-c", "exec '\(toolDirectory)/rss-apply' < plans"],
+        applier = try Background(["/bin/sh", "-c", "exec '\(toolDirectory)/rss-apply' \(options) < plans"],
                                  in: primary.directory, name: "apply")
         fifo = open(path, O_WRONLY)
     }
@@ -44,7 +44,7 @@ final class PlanFeed {
 
 /// A tool running in the background, its output going to files in a test's directory.
 final class Background {
-    private let pid: pid_t
+    let pid: pid_t
     private let stdoutPath: String
     private let stderrPath: String
     private var status: Int32?
@@ -61,6 +61,11 @@ final class Background {
     }
 
     func errors() -> String { String(decoding: (try? readFile(stderrPath)) ?? [], as: UTF8.self) }
+
+    /// The processes it started that still run (or are not reaped yet).
+    func children() throws -> [pid_t] {
+        try String(decoding: readFile("/proc/\(pid)/task/\(pid)/children"), as: UTF8.self).split(separator: " ").compactMap { pid_t($0) }
+    }
 
     /// Its exit status once it has ended by itself, or nil when it still ran after `seconds`.
     func exitStatus(within seconds: Double) -> Int32? {
