@@ -31,6 +31,7 @@ public final class Supervisor {
     /// Runs until the source ends, a signal or a configuration error; returns the exit status.
     public func run() -> Int32 {
         SignalPipe.install()
+        // A log reader that went away must not end rss-balance (SIGPIPE) before it restores the table.
         RecordOutput.prepare()
         let device: DeviceGuard
         do {

@@ -166,6 +166,14 @@ import TestSupport
         #expect(try nic.file.load() == BalanceCommandTests.initial)
     }
 
+    @Test func toolsMissingFromTheToolsDirectoryStop78() throws {
+        let result = try run("--tools-dir \(nic.directory.path)")
+        #expect(result.status == 78, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("rss-balance \(device): cannot start pipeline 1: cannot start \(nic.directory.path)/rss-count: "
+            + "No such file or directory"), "\(result.stderr)")
+        #expect(try nic.file.load() == BalanceCommandTests.initial)
+    }
+
     @Test func aBadConfigFileStopsWith78NamingFileAndLine() throws {
         try writeFile(nic.directory.file("bad.conf"), "INTERVAL=1\n\nPLAN_OPTION=--threshold\n")
         let result = try run("--config bad.conf")
