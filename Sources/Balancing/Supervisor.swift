@@ -61,7 +61,7 @@ public final class Supervisor {
 
     /// Runs pipeline after pipeline; the status to exit with.
     private func superviseUntilStopped(_ device: DeviceGuard) -> Int32 {
-        var delay = settings.backoffMin
+        var backoff = Backoff(min: settings.backoffMin, max: settings.backoffMax)
         var number = 0
         while true {
             number += 1
@@ -71,10 +71,9 @@ public final class Supervisor {
             case .configurationError:
                 return ExitStatus.configuration
             case .failed(let ranFor):
-                if ranFor > settings.backoffMax { delay = settings.backoffMin }
+                let delay = backoff.delay(afterARunOf: ranFor)
                 log.event("restarting in \(seconds(delay)) s")
                 if !sleepUnlessStopped(delay) { return 0 }
-                delay = min(delay * 2, settings.backoffMax)
             }
         }
     }
