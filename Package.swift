@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "rsspp-sink", targets: ["rsspp-sink"]),
         .executable(name: "rss-irq", targets: ["rss-irq"]),
         .executable(name: "rss-dpdk", targets: ["rss-dpdk"]),
+        .executable(name: "rss-balance", targets: ["rss-balance"]),
         // The DPDK application library for Swift applications (C ones use rsspp-dpdk.pc).
         .library(name: "RssppDPDK", targets: ["RssppDPDK"]),
         // Per-bucket ownership of flow state, for C applications and Swift ones.
@@ -105,6 +106,9 @@ let package = Package(
         // Receive queue interrupts pinned to CPUs and banned from irqbalance (rss-irq, man/rss-irq.1).
         .target(name: "IRQAffinity", dependencies: ["ToolSupport"]),
 
+        // The pipeline run as a service per device: restarts, locks, restore (rss-balance, man/rss-balance.1).
+        .target(name: "Balancing", dependencies: ["RSSRecords", "TableTargets", "ToolSupport"]),
+
         // Summaries of runs of load records (rss-report, the demo).
         .target(name: "Reporting", dependencies: ["RSSRecords", "Statistics", "ToolSupport"]),
 
@@ -133,6 +137,9 @@ let package = Package(
         .executableTarget(name: "rss-report", dependencies: [
             "Reporting", "RSSRecords", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "rss-balance", dependencies: [
+            "Balancing", "DPDKProxy", "TableTargets", "ToolSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-bench", dependencies: [
             "Benchmarks", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -158,7 +165,11 @@ let package = Package(
         // Runs the built tools end to end, alone and in pipelines.
         .testTarget(name: "PipelineTests", dependencies: [
             "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply", "rss-report", "rss-migrate",
-            "rss-irq", "rsspp-sink", "rss-dpdk"]),
+            "rss-irq", "rsspp-sink", "rss-dpdk", "rss-balance"]),
+        // The config file's parser, and rss-balance run as built over the other tools: restarts,
+        // stalls, locks and the table put back.
+        .testTarget(name: "BalanceTests", dependencies: [
+            "Balancing", "NICSim", "RSSRecords", "TestSupport", "rss-balance", "rss-count", "rss-plan", "rss-apply"]),
         // scripts/install into a temporary prefix, and the installed tools and libraries used from there.
         .testTarget(name: "InstallTests", dependencies: ["TestSupport"]),
         // The owner library's rules one by one (C API) and its handover under concurrent load.

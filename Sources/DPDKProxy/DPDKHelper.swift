@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ToolSupport
 
 /// rss-dpdk, the tool that links DPDK and serves dpdk: devices to rss-count and rss-apply. It is
 /// looked for beside the running executable first (an installed prefix's bin, the build
@@ -46,23 +47,14 @@ enum DPDKHelper {
     /// The helper beside this executable when it is there, else its bare name, which execvp and
     /// posix_spawnp look up on PATH.
     private static var program: String {
-        let beside = ownDirectory + "/" + name
+        let beside = executableDirectory() + "/" + name
         return access(beside, X_OK) == 0 ? beside : name
-    }
-
-    /// The running executable's directory; /proc/self/exe has symbolic links resolved, so a
-    /// link to a tool finds the helper beside the tool itself.
-    private static var ownDirectory: String {
-        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX))
-        let length = buffer.withUnsafeMutableBytes { readlink("/proc/self/exe", $0.baseAddress!, $0.count) }
-        let path = String(decoding: buffer[..<max(length, 0)], as: UTF8.self)
-        return path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
     }
 
     /// Why `program` could not be run, from the errno of execvp or posix_spawnp.
     private static func failure(_ code: Int32, running program: String) -> String {
         guard code == ENOENT else { return "cannot run \(program): \(String(cString: strerror(code)))" }
-        return "\(name), which serves DPDK devices, is neither in \(ownDirectory) nor on PATH"
+        return "\(name), which serves DPDK devices, is neither in \(executableDirectory()) nor on PATH"
     }
 }
 
