@@ -52,6 +52,29 @@ struct XDPLifecycleTests {
         #expect(try AttachedXDP.on(veth.local) == foreign, "the other program stays, untouched")
     }
 
+    /// A program attached without libxdp (`ip link set dev IFACE xdp obj`) cannot share the
+    /// interface: the refusal names it and says how to reload it through libxdp's dispatcher.
+    /// The BPF file system is mounted, so that libxdp is asked what the program is.
+    @Test(arguments: ["auto", "libxdp"])
+    func aProgramAttachedWithoutLibXDPIsRefusedWithWhatToDo(dispatcher: String) throws {
+        let veth = try VethFixture(queues: 4)
+        let directory = try TemporaryDirectory(area: "xdp")
+        let object = try buildForeignXDPProgram(in: directory)
+        let attach = try shell("ip link set dev \(veth.local) xdp obj '\(object)' sec xdp", in: directory)
+        try #require(attach.status == 0, "\(attach.stderr)")
+        let foreign = try #require(try AttachedXDP.on(veth.local))
+        try withBPFFileSystem(removingPinsOf: veth.local, mounting: true) {
+            let run = try shell("rss-count \(Self.counting(veth)) --dispatcher \(dispatcher) --epochs 1", in: directory)
+            #expect(run.status == 69)
+            #expect(run.stderr.contains("\"\(foreignXDPProgramName)\", id \(foreign.id)")
+                    && run.stderr.contains("that libxdp does not manage")
+                    && run.stderr.contains("ip link set dev \(veth.local) xdp off")
+                    && run.stderr.contains("xdp-loader load \(veth.local)"), "the refusal says what to do: \(run.stderr)")
+            #expect(run.stdout.isEmpty)
+        }
+        #expect(try AttachedXDP.on(veth.local) == foreign, "the other program stays, untouched")
+    }
+
     @Test func withoutPrivilegesTheFirstMessageNamesThem() throws {
         let veth = try VethFixture(queues: 4)
         let directory = try TemporaryDirectory(area: "xdp")
