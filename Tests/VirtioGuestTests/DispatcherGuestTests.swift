@@ -95,7 +95,8 @@ struct XDPLoaderStatus: Equatable, CustomStringConvertible {
         self.programs = programs
     }
 
-    /// `eth0  xdp_dispatcher  native  10  TAG` then ` =>  50  foreign_pass  19  TAG  XDP_PASS`.
+    /// `eth0  xdp_dispatcher  native  10  TAG` then ` =>  50  foreign_pass  19  TAG  XDP_PASS`;
+    /// `eth0  <No XDP program loaded!>` without.
     init(_ guest: Guest) throws {
         let status = try guest.run("xdp-loader status eth0")
         guard status.status == 0 else { throw TestFailure("xdp-loader status eth0: \(status)") }
@@ -103,7 +104,7 @@ struct XDPLoaderStatus: Equatable, CustomStringConvertible {
         programs = []
         for line in status.lines {
             let words = line.split(separator: " ").map(String.init)
-            if words.first == "eth0", words.count > 2 {
+            if words.first == "eth0", words.count > 2, !words[1].hasPrefix("<") {
                 if words[1] == "xdp_dispatcher" { dispatcher = true } else { programs.append(words[1]) }
             } else if words.first == "=>", words.count > 2 {
                 programs.append(words[2])
