@@ -84,7 +84,8 @@ final class DispatcherSlot: CounterAttachment, @unchecked Sendable {
         // From here on, deinit closes `created` when the initialiser throws.
         self.program = created
         try check(xdp_program__set_run_prio(created, Self.runPriority), "setting the counter's run priority")
-        try check(xdp_program__attach(created, Int32(ifindex), mode, 0), "attaching through libxdp's dispatcher")
+        try check(withLibbpfWarningsOnly { xdp_program__attach(created, Int32(ifindex), mode, 0) },
+                  "attaching through libxdp's dispatcher")
         // libxdp falls back to attaching a lone program directly when the kernel refuses its
         // dispatcher; that program would not share the interface, so it is not kept.
         guard (try? isAttached(to: ifindex)) == true else {
@@ -117,7 +118,8 @@ final class DispatcherSlot: CounterAttachment, @unchecked Sendable {
     }
 
     func detach() throws(SourceError) {
-        try check(xdp_program__detach(program, Int32(ifindex), mode, 0), "removing the counter from libxdp's dispatcher")
+        try check(withLibbpfWarningsOnly { xdp_program__detach(program, Int32(ifindex), mode, 0) },
+                  "removing the counter from libxdp's dispatcher")
         Self.attached.withLock { $0.removeAll { $0 === self } }
     }
 
@@ -137,6 +139,17 @@ final class DispatcherSlot: CounterAttachment, @unchecked Sendable {
         guard result < 0 else { return }
         throw libXDPFailure(interface, operation, Int(result))
     }
+}
+
+/// libxdp loads a new dispatcher on every change, and libbpf says each time what it skips in
+/// its object: only libbpf's warnings (a verifier's refusal among them) reach stderr meanwhile.
+private func withLibbpfWarningsOnly(_ body: () -> Int32) -> Int32 {
+    let previous = libbpf_set_print { level, format, arguments in
+        guard level == LIBBPF_WARN, let format, let arguments else { return 0 }
+        return vdprintf(STDERR_FILENO, format, arguments)
+    }
+    defer { libbpf_set_print(previous) }
+    return body()
 }
 
 /// libxdp keeps its dispatchers' links pinned on the BPF file system, so it must be mounted.
