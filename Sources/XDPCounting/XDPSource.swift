@@ -200,7 +200,8 @@ public final class XDPSource: LoadSource {
 
     private func read() throws(SourceError) -> CounterReading {
         guard try attachment.isAttached(to: ifindex) else {
-            throw SourceError(.unavailable, "xdp:\(interface): the counter was detached (--unpin, or the interface went away)")
+            throw SourceError(.unavailable, "xdp:\(interface): the counter was detached (--unpin, xdp-loader unload, "
+                              + "or the interface went away)")
         }
         do { return try CounterReading(program) } catch { throw SourceError(.unavailable, "xdp:\(interface): \(error)") }
     }

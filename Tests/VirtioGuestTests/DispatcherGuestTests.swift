@@ -47,9 +47,18 @@ extension VirtioGuestTests {
         #expect(try XDPLoaderStatus(guest) == XDPLoaderStatus(dispatcher: true, programs: [foreignXDPProgramName]),
                 "the program loaded after rss-count stays")
 
-        // Alone in a dispatcher it started, the counter takes the dispatcher with it, also when
-        // it ends at exit(3) because its reader went away (timeout only keeps a defect from hanging).
+        // Removed from the dispatcher by someone else, the counter stops with an error.
         try #require(guest.run("xdp-loader unload eth0 --all").status == 0)
+        try #require(guest.run(start("--dispatcher libxdp")).status == 0)
+        _ = try waitForCounter(guest)
+        let removed = try guest.run("xdp-loader unload eth0 --id $(xdp-loader status eth0 | awk '/rsspp_soft/ "
+                                    + "{ print $4 }'); wait $counter; echo \"counter $?\"; cat /tmp/counted.err")
+        #expect(removed.lines.contains("counter 69") && removed.output.contains("the counter was detached"),
+                "\(removed)")
+
+        // Alone in a dispatcher it started, the counter takes the dispatcher with it, also when
+        // it ends because its reader went away (timeout only keeps a defect from hanging).
+        #expect(try XDPLoaderStatus(guest) == XDPLoaderStatus(dispatcher: false, programs: []))
         let alone = try guest.run("timeout 60 rss-count xdp:eth0 --dispatcher libxdp --interval 0.5 --cpus 0-3 "
                                   + "2>/tmp/alone.err | head -n 1 >/dev/null; cat /tmp/alone.err")
         #expect(!alone.output.contains("libbpf"), "libbpf's chatter stays off stderr: \(alone)")
