@@ -27,23 +27,36 @@ enum ProgramsPresent {
     /// without one mounted, whatever program is there is no working dispatcher.
     static func on(interface: String, ifindex: UInt32) throws(SourceError) -> ProgramsPresent {
         guard let described = try XDPLink.attachedProgram(interface: interface, ifindex: ifindex) else { return .none }
-        guard bpfFileSystemMounted() else { return .foreign(described) }
+        guard bpfFileSystemMounted(), let found = try DispatcherPrograms(interface: interface, ifindex: ifindex) else {
+            return .foreign(described)
+        }
+        return .dispatcher(generic: found.generic, programs: found.programs.map { "\"\($0.name)\" (id \($0.id))" })
+    }
+}
+
+/// The programs libxdp's dispatcher on an interface runs, in their order.
+struct DispatcherPrograms {
+    let generic: Bool
+    let programs: [(name: String, id: UInt32)]
+
+    /// Nil when the interface runs no dispatcher: no XDP program, or one libxdp does not manage.
+    init?(interface: String, ifindex: UInt32) throws(SourceError) {
         let found = xdp_multiprog__get_from_ifindex(Int32(ifindex))
         let error = libxdp_get_error(UnsafeRawPointer(found))
         guard error == 0, let found else {
-            // Detached meanwhile: the attach that follows finds out again.
             guard error == -Int(ENOENT) else { throw libXDPFailure(interface, "reading the XDP programs", error) }
-            return .none
+            return nil
         }
         defer { xdp_multiprog__close(found) }
-        guard !xdp_multiprog__is_legacy(found) else { return .foreign(described) }
-        var programs: [String] = []
+        guard !xdp_multiprog__is_legacy(found) else { return nil }
+        generic = xdp_multiprog__attach_mode(found) == XDP_MODE_SKB
+        var programs: [(name: String, id: UInt32)] = []
         var program = xdp_multiprog__next_prog(nil, found)
         while let current = program {
-            programs.append("\"\(String(cString: xdp_program__name(current)))\" (id \(xdp_program__id(current)))")
+            programs.append((String(cString: xdp_program__name(current)), xdp_program__id(current)))
             program = xdp_multiprog__next_prog(current, found)
         }
-        return .dispatcher(generic: xdp_multiprog__attach_mode(found) == XDP_MODE_SKB, programs: programs)
+        self.programs = programs
     }
 }
 
@@ -94,27 +107,14 @@ final class DispatcherSlot: CounterAttachment, @unchecked Sendable {
                               + "messages above; it needs freplace extension programs), so the counter cannot run "
                               + "beside other programs here")
         }
-        Self.removeAtExit(self)
+        Self.detachAtExit(self)
     }
 
     deinit { xdp_program__close(program) }
 
     func isAttached(to ifindex: UInt32) throws(SourceError) -> Bool {
-        let found = xdp_multiprog__get_from_ifindex(Int32(ifindex))
-        let error = libxdp_get_error(UnsafeRawPointer(found))
-        guard error == 0, let found else {
-            guard error == -Int(ENOENT) else { throw libXDPFailure(interface, "reading the XDP programs", error) }
-            return false
-        }
-        defer { xdp_multiprog__close(found) }
-        guard !xdp_multiprog__is_legacy(found) else { return false }
         let id = xdp_program__id(program)
-        var current = xdp_multiprog__next_prog(nil, found)
-        while let candidate = current {
-            if xdp_program__id(candidate) == id { return true }
-            current = xdp_multiprog__next_prog(candidate, found)
-        }
-        return false
+        return try DispatcherPrograms(interface: interface, ifindex: ifindex)?.programs.contains { $0.id == id } ?? false
     }
 
     func detach() throws(SourceError) {
@@ -130,7 +130,7 @@ final class DispatcherSlot: CounterAttachment, @unchecked Sendable {
         atexit { for slot in attached.withLock({ $0 }) { try? slot.detach() } }
     }()
 
-    private static func removeAtExit(_ slot: DispatcherSlot) {
+    private static func detachAtExit(_ slot: DispatcherSlot) {
         detachingAtExit
         attached.withLock { $0.append(slot) }
     }
@@ -160,5 +160,6 @@ private func mountBPFFileSystemForLibXDP(_ interface: String) throws(SourceError
 private func libXDPFailure(_ interface: String, _ operation: String, _ error: Int) -> SourceError {
     var message = [CChar](repeating: 0, count: 256)
     _ = libxdp_strerror(Int32(error), &message, message.count)
-    return SourceError(.unavailable, "xdp:\(interface): \(operation): \(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+    let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return SourceError(.unavailable, "xdp:\(interface): \(operation): \(reason)")
 }
