@@ -75,8 +75,17 @@ public final class CounterProgram {
     /// kfunc only exists in programs bound to a device. `softHash` fills the Toeplitz tables;
     /// it can be changed later with `update(softHash:)`. `quiet` keeps libbpf's own messages
     /// (a verifier log on failure) off stderr.
-    public init(kind: CounterKind, buckets: Int, device: UInt32? = nil,
-                softHash: SoftHashState? = nil, quiet: Bool = false) throws {
+    public convenience init(kind: CounterKind, buckets: Int, device: UInt32? = nil,
+                            softHash: SoftHashState? = nil, quiet: Bool = false) throws {
+        try self.init(kind: kind, buckets: buckets, device: device, softHash: softHash, quiet: quiet) { object, _ in
+            try check("loading the XDP counter (bpf_object__load)", bpf_object__load(object))
+        }
+    }
+
+    /// As above, with `load` loading the opened and configured object, given with the program
+    /// selected in it: libxdp's dispatcher loads it its own way, as an extension of itself.
+    init(kind: CounterKind, buckets: Int, device: UInt32? = nil, softHash: SoftHashState? = nil, quiet: Bool = false,
+         load: (_ object: OpaquePointer, _ program: OpaquePointer) throws -> Void) throws {
         precondition(buckets >= 1 && buckets <= 1 << 20, "bucket count out of range")
         self.kind = kind
         bucketCount = buckets
@@ -102,7 +111,7 @@ public final class CounterProgram {
             }
             let libbpfPrint = quiet ? libbpf_set_print(nil) : nil
             defer { if quiet { libbpf_set_print(libbpfPrint) } }
-            try check("loading the XDP counter (bpf_object__load)", bpf_object__load(object))
+            try load(object, program)
             programFD = bpf_program__fd(program)
             bucketCounters = PerCPUCounters(fd: bpf_map__fd(buckets), count: bucketCount)
             queueCounters = PerCPUCounters(fd: bpf_map__fd(try CounterProgram.map("queue_counters", in: object)),

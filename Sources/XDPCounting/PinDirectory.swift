@@ -100,15 +100,17 @@ public struct PinDirectory {
     private func failure(_ operation: String, errno: Int32) -> SourceError {
         SourceError(.unavailable, "xdp:\(interface): \(BPFError(operation, errno: errno))")
     }
+}
 
-    /// Mounts the BPF file system on /sys/fs/bpf unless it is there already.
-    private func mountBPFFileSystem() throws {
-        let mounts = readText("/proc/self/mounts") ?? ""
-        if mounts.split(separator: "\n").contains(where: { $0.split(separator: " ").dropFirst().prefix(2) == ["/sys/fs/bpf", "bpf"] }) {
-            return
-        }
-        guard mount("bpf", "/sys/fs/bpf", "bpf", 0, nil) == 0 else {
-            throw BPFError("mounting the BPF file system on /sys/fs/bpf", errno: errno)
-        }
+/// Mounts the BPF file system on /sys/fs/bpf unless it is there already.
+func mountBPFFileSystem() throws {
+    guard !bpfFileSystemMounted() else { return }
+    guard mount("bpf", "/sys/fs/bpf", "bpf", 0, nil) == 0 else {
+        throw BPFError("mounting the BPF file system on /sys/fs/bpf", errno: errno)
     }
+}
+
+func bpfFileSystemMounted() -> Bool {
+    let mounts = readText("/proc/self/mounts") ?? ""
+    return mounts.split(separator: "\n").contains { $0.split(separator: " ").dropFirst().prefix(2) == ["/sys/fs/bpf", "bpf"] }
 }

@@ -8,18 +8,13 @@ import LoadSources
 /// when its last holder goes: this process, however it ends (SIGKILL and the OOM killer
 /// included), unless the link is pinned. It never replaces a program it did not attach, and no
 /// other program can replace it while it is attached.
-final class XDPLink {
+final class XDPLink: CounterAttachment {
     let interface: String
     let fd: Int32
 
-    /// Attaches `programFD`, native unless `generic`; refuses, naming it, a program already there.
+    /// Attaches `programFD`, native unless `generic`; never in place of a program already there.
     init(programFD: Int32, interface: String, ifindex: UInt32, generic: Bool) throws(SourceError) {
         self.interface = interface
-        if let present = try XDPLink.attachedProgram(interface: interface, ifindex: ifindex) {
-            throw SourceError(.unavailable, "\(interface) already has an XDP program attached (\(present)); rss-count "
-                              + "never replaces another program: detach it (ip link set dev \(interface) xdp off) "
-                              + "or chain both through a dispatcher such as libxdp's")
-        }
         fd = withLibbpfOptions(\bpf_link_create_opts.sz) { options in
             options.pointee.flags = UInt32(generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE)
             return bpf_link_create(programFD, Int32(ifindex), BPF_XDP, options)

@@ -22,6 +22,11 @@ public struct XDPOptions: Sendable {
     public var context: UInt32 = 0
     /// Attach in generic (skb) mode instead of native.
     public var generic = false
+    /// Whether the counter runs in libxdp's multi-program dispatcher, beside programs loaded
+    /// with xdp-loader: `auto` when the interface runs that dispatcher already, `libxdp` always
+    /// (starting one), `never` (a bpf_link of its own, on an interface without XDP).
+    public enum Dispatcher: String, CaseIterable, Sendable { case auto, libxdp, never }
+    public var dispatcher = Dispatcher.auto
 
     public init() {}
 }
@@ -42,7 +47,7 @@ public final class XDPSource: LoadSource {
     private let hashChoice: XDPOptions.Hash
     private let context: UInt32
     private var program: CounterProgram
-    private let link: XDPLink
+    private let attachment: any CounterAttachment
     /// Whether this run attached the counter; one an earlier run pinned is only read (and its
     /// software hash follows a key change), never detached nor replaced.
     private let attachedHere: Bool
@@ -99,7 +104,7 @@ public final class XDPSource: LoadSource {
         let pinned = PinDirectory(interface: interface)
         if let counter = try pinned.pinnedCounter(ifindex: ifindex, buckets: tableSize) {
             program = counter.program
-            link = counter.link
+            attachment = counter.link
             attachedHere = false
             pins = nil
             pacer = Pacer(realTime: true, stopSignals: stopSignals)
@@ -109,41 +114,57 @@ public final class XDPSource: LoadSource {
                      + "attached when this run ends (rss-count xdp:\(interface) --unpin removes it)")
             return
         }
-        var chosen: CounterProgram
-        // Drivers with a switchable rx-hashing answer the kfunc with ENODATA for every packet while
-        // it is off (virtio_net's default), which would count them all in bucket 0. veth's is
-        // fixed off and its kfunc answers anyway.
-        let hashing = try? device.feature("rx-hashing")
-        let hashingOff = hashing.map { $0.changeable && !$0.active } ?? false
-        let hashingOffMessage = "receive hashing is off (ethtool -K \(interface) rxhash on)"
-        switch (xdp.hash, xdp.generic) {
-        case (.kfunc, true):
-            throw SourceError(.usage, "xdp:\(interface): --hash kfunc needs native XDP: programs bound to a "
-                              + "device cannot attach in generic mode")
-        case (.kfunc, false) where hashingOff:
-            throw SourceError(.unavailable, "xdp:\(interface): --hash kfunc: \(hashingOffMessage), so the driver "
-                              + "has no hash to give XDP")
-        case (.kfunc, false):
-            chosen = try Self.rxHashProgram(tableSize, ifindex, interface)
-        case (.auto, false) where hashingOff:
-            diagnose("xdp:\(interface): \(hashingOffMessage); hashing in software")
-            chosen = try Self.softProgram(tableSize, key, hashFields, setup, interface)
-        case (.soft, _), (.auto, true):
-            chosen = try Self.softProgram(tableSize, key, hashFields, setup, interface)
-        case (.auto, false):
-            do {
-                chosen = try Self.rxHashProgram(tableSize, ifindex, interface, probing: true)
-            } catch {
-                diagnose("xdp:\(interface): no rx-hash kfunc (\(error.description)); hashing in software")
-                chosen = try Self.softProgram(tableSize, key, hashFields, setup, interface)
+        let present = try ProgramsPresent.on(interface: interface, ifindex: ifindex)
+        if let beside = try Self.programsToJoin(present, xdp, interface) {
+            var slot: DispatcherSlot?
+            program = try Self.softProgram(tableSize, key, hashFields, setup, interface) { [ifindex] object, selected in
+                slot = try DispatcherSlot(loading: selected, of: object, interface: interface, ifindex: ifindex,
+                                          generic: xdp.generic)
             }
+            attachment = slot!
+            attachedHere = true
+            pins = nil
+            diagnose("xdp:\(interface): counting in libxdp's dispatcher, first (run priority \(DispatcherSlot.runPriority))"
+                     + (beside.isEmpty ? "" : ", beside \(beside.joined(separator: ", "))")
+                     + (xdp.hash == .auto ? "; hashing in software, as the rx-hash kfunc needs a program bound to "
+                        + "the device and the dispatcher's are not" : ""))
+        } else {
+            var chosen: CounterProgram
+            // Drivers with a switchable rx-hashing answer the kfunc with ENODATA for every packet while
+            // it is off (virtio_net's default), which would count them all in bucket 0. veth's is
+            // fixed off and its kfunc answers anyway.
+            let hashing = try? device.feature("rx-hashing")
+            let hashingOff = hashing.map { $0.changeable && !$0.active } ?? false
+            let hashingOffMessage = "receive hashing is off (ethtool -K \(interface) rxhash on)"
+            switch (xdp.hash, xdp.generic) {
+            case (.kfunc, true):
+                throw SourceError(.usage, "xdp:\(interface): --hash kfunc needs native XDP: programs bound to a "
+                                  + "device cannot attach in generic mode")
+            case (.kfunc, false) where hashingOff:
+                throw SourceError(.unavailable, "xdp:\(interface): --hash kfunc: \(hashingOffMessage), so the driver "
+                                  + "has no hash to give XDP")
+            case (.kfunc, false):
+                chosen = try Self.rxHashProgram(tableSize, ifindex, interface)
+            case (.auto, false) where hashingOff:
+                diagnose("xdp:\(interface): \(hashingOffMessage); hashing in software")
+                chosen = try Self.softProgram(tableSize, key, hashFields, setup, interface)
+            case (.soft, _), (.auto, true):
+                chosen = try Self.softProgram(tableSize, key, hashFields, setup, interface)
+            case (.auto, false):
+                do {
+                    chosen = try Self.rxHashProgram(tableSize, ifindex, interface, probing: true)
+                } catch {
+                    diagnose("xdp:\(interface): no rx-hash kfunc (\(error.description)); hashing in software")
+                    chosen = try Self.softProgram(tableSize, key, hashFields, setup, interface)
+                }
+            }
+            program = chosen
+            let link = try XDPLink(programFD: chosen.programFD, interface: interface, ifindex: ifindex, generic: xdp.generic)
+            attachment = link
+            attachedHere = true
+            pins = xdp.pin ? pinned : nil
+            try pins?.pin(chosen, link: link)
         }
-        program = chosen
-        let link = try XDPLink(programFD: chosen.programFD, interface: interface, ifindex: ifindex, generic: xdp.generic)
-        self.link = link
-        attachedHere = true
-        pins = xdp.pin ? pinned : nil
-        try pins?.pin(chosen, link: link)
         if nominalTable {
             diagnose("xdp:\(interface): \(Self.described(driver)) has no RSS table of its own; records carry the "
                      + "nominal table bucket mod queues over \(tableSize) buckets"
@@ -158,7 +179,7 @@ public final class XDPSource: LoadSource {
     /// The source yields no more records.
     public func stop() throws(SourceError) {
         guard attachedHere, pins == nil else { return }
-        try link.detach()
+        try attachment.detach()
     }
 
     public func next() throws -> LoadRecord? {
@@ -178,8 +199,9 @@ public final class XDPSource: LoadSource {
     // MARK: one interval
 
     private func read() throws(SourceError) -> CounterReading {
-        guard try link.isAttached(to: ifindex) else {
-            throw SourceError(.unavailable, "xdp:\(interface): the counter was detached (--unpin, or the interface went away)")
+        guard try attachment.isAttached(to: ifindex) else {
+            throw SourceError(.unavailable, "xdp:\(interface): the counter was detached (--unpin, xdp-loader unload, "
+                              + "or the interface went away)")
         }
         do { return try CounterReading(program) } catch { throw SourceError(.unavailable, "xdp:\(interface): \(error)") }
     }
@@ -265,8 +287,9 @@ public final class XDPSource: LoadSource {
     /// In `auto`, a driver without the rx-hash kfunc answers EOPNOTSUPP for every packet: swap in
     /// the software hash (atomically) and start the interval again.
     private func switchedToSoftHash() throws(SourceError) -> Bool {
-        // A counter this run attached with --hash kfunc stays on the kfunc: no need to ask.
-        guard program.kind == .rxHash, !attachedHere || hashChoice == .auto,
+        // A counter this run attached with --hash kfunc stays on the kfunc: no need to ask. The
+        // rx-hash counter always has a link of its own (never the dispatcher).
+        guard program.kind == .rxHash, let link = attachment as? XDPLink, !attachedHere || hashChoice == .auto,
               (try? program.rxHashUnsupported()) == true else { return false }
         guard attachedHere else {
             throw SourceError(.unavailable, "xdp:\(interface): the pinned counter hashes with the rx-hash kfunc, which "
@@ -322,6 +345,46 @@ public final class XDPSource: LoadSource {
         return setup.indirection.isEmpty ? nil : setup
     }
 
+    /// The programs of libxdp's dispatcher the counter is to run beside (none when it starts the
+    /// dispatcher), or nil when it attaches on a link of its own. Refuses, saying what to do,
+    /// where either way would replace a program or cannot work.
+    private static func programsToJoin(_ present: ProgramsPresent, _ xdp: XDPOptions,
+                                       _ interface: String) throws(SourceError) -> [String]? {
+        let beside: [String]
+        switch (present, xdp.dispatcher) {
+        case (.none, .libxdp): beside = []
+        case (.none, _): return nil
+        case (.foreign(let program), .never):
+            throw SourceError(.unavailable, "xdp:\(interface) already has an XDP program attached (\(program)); rss-count "
+                              + "never replaces another program: detach it (ip link set dev \(interface) xdp off), or "
+                              + "load it with xdp-loader and run rss-count beside it in libxdp's dispatcher")
+        case (.foreign(let program), _):
+            throw SourceError(.unavailable, "xdp:\(interface) already has an XDP program attached (\(program)) that "
+                              + "libxdp does not manage, so rss-count cannot run beside it: detach it (ip link set "
+                              + "dev \(interface) xdp off), load it again through libxdp's dispatcher (xdp-loader "
+                              + "load \(interface) ITS_OBJECT.o) and start rss-count again")
+        case (.dispatcher(_, let programs), .never):
+            throw SourceError(.unavailable, "xdp:\(interface) runs libxdp's dispatcher (\(programs.joined(separator: ", ")))"
+                              + " and --dispatcher never would replace it: run beside them with --dispatcher auto")
+        case (.dispatcher(let generic, let programs), _):
+            guard generic == xdp.generic else {
+                throw SourceError(.usage, "xdp:\(interface): libxdp's dispatcher there runs in "
+                                  + (xdp.generic ? "native mode: drop --generic" : "generic mode: add --generic"))
+            }
+            beside = programs
+        }
+        if xdp.hash == .kfunc {
+            throw SourceError(.usage, "xdp:\(interface): --hash kfunc cannot count in libxdp's dispatcher: the rx-hash "
+                              + "kfunc needs a program bound to the device, and the dispatcher's are not "
+                              + "(--hash soft or auto hash in software)")
+        }
+        if xdp.pin {
+            throw SourceError(.usage, "xdp:\(interface): --pin cannot keep a counter in libxdp's dispatcher (only one on "
+                              + "a link of its own, on an interface without other XDP programs)")
+        }
+        return beside
+    }
+
     /// When `probing`, a driver without the kfunc is an expected answer, so libbpf's verifier
     /// dump stays off stderr; the caller says what happened in one line.
     private static func rxHashProgram(_ buckets: Int, _ ifindex: UInt32, _ interface: String,
@@ -333,8 +396,11 @@ public final class XDPSource: LoadSource {
         }
     }
 
+    /// `load` as CounterProgram takes it; by default the object is loaded as it is.
     private static func softProgram(_ buckets: Int, _ key: [UInt8], _ fields: HashConfiguration, _ setup: RSSSetup?,
-                                     _ interface: String) throws(SourceError) -> CounterProgram {
+                                     _ interface: String,
+                                     load: ((OpaquePointer, OpaquePointer) throws -> Void)? = nil) throws(SourceError)
+        -> CounterProgram {
         let toeplitzBit: UInt8 = 1 // ETH_RSS_HASH_TOP, a function-like macro Swift cannot import
         if let setup, setup.hashFunction != 0 && setup.hashFunction != toeplitzBit {
             throw SourceError(.unavailable, "xdp:\(interface): the device hashes with function bit "
@@ -345,8 +411,11 @@ public final class XDPSource: LoadSource {
                               + "(symmetric-xor); the software hash cannot follow it")
         }
         do {
-            return try CounterProgram(kind: .softHash, buckets: buckets,
-                                      softHash: try SoftHashState(key: key, configuration: fields))
+            let state = try SoftHashState(key: key, configuration: fields)
+            guard let load else { return try CounterProgram(kind: .softHash, buckets: buckets, softHash: state) }
+            return try CounterProgram(kind: .softHash, buckets: buckets, softHash: state, load: load)
+        } catch let error as SourceError {
+            throw error
         } catch {
             throw SourceError(.unavailable, "xdp:\(interface): loading the software-hash counter: \(error)")
         }

@@ -71,6 +71,9 @@ struct RSSCount: ParsableCommand {
     @Flag(help: "xdp: attach in generic (skb) mode, for drivers without native XDP.")
     var generic = false
 
+    @Option(help: "xdp: run in libxdp's multi-program dispatcher, beside programs loaded with xdp-loader: auto (when the interface runs one already), libxdp (always, starting one) or never (a link of its own). In the dispatcher the hash is computed in software and --pin is refused.")
+    var dispatcher = XDPOptions.Dispatcher.auto
+
     /// The source named, or the simulated NIC when none is.
     private var chosenSource: String { source ?? "sim" }
 
@@ -80,6 +83,11 @@ struct RSSCount: ParsableCommand {
         do { try options.validate() } catch { throw ValidationError(error.description) }
         if let cpus, parseCPUList(cpus) == nil { throw ValidationError("--cpus \"\(cpus)\" is not a CPU list such as 0-3 or 0,2,4") }
         if context != 0 && !source.hasPrefix("xdp:") { throw ValidationError("--context applies to xdp: sources") }
+        if dispatcher != .auto && !source.hasPrefix("xdp:") { throw ValidationError("--dispatcher applies to xdp: sources") }
+        if dispatcher == .libxdp && (pin || hash == .kfunc) {
+            throw ValidationError("--dispatcher libxdp counts with the software hash and keeps nothing pinned: "
+                                  + "it takes neither --hash kfunc nor --pin")
+        }
         if unpin && (!source.hasPrefix("xdp:") || source == "xdp:" || source.contains("/") || pin) {
             throw ValidationError("--unpin takes an interface, as in xdp:eth0, and no --pin")
         }
@@ -112,6 +120,7 @@ struct RSSCount: ParsableCommand {
         xdp.pin = pin
         xdp.generic = generic
         xdp.context = context
+        xdp.dispatcher = dispatcher
         options.extraKinds = [XDPKind.source(xdp), DPDKKinds.source]
 
         if self.source == nil {
@@ -147,3 +156,4 @@ extension RSSCount {
 }
 
 extension XDPOptions.Hash: ExpressibleByArgument {}
+extension XDPOptions.Dispatcher: ExpressibleByArgument {}

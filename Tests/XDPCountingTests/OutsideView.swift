@@ -65,12 +65,16 @@ func attachForeignProgram(to interface: String) throws {
 
 let foreignProgramName = "not_rsspp"
 
-/// Runs `body`, which may have rss-count mount the BPF file system on /sys/fs/bpf and pin there,
-/// and leaves no pins of `interface` behind, nor a mount the test made, also when `body` fails.
-/// One such test at a time: another's unmount would take this one's pins.
-func withBPFFileSystem(removingPinsOf interface: String, _ body: () throws -> Void) throws {
+/// Runs `body`, which may have rss-count mount the BPF file system on /sys/fs/bpf and pin there
+/// (or finds it mounted already, when `mounting`), and leaves no pins of `interface` behind, nor a
+/// mount the test made, also when `body` fails. One such test at a time: another's unmount would
+/// take this one's pins.
+func withBPFFileSystem(removingPinsOf interface: String, mounting: Bool = false, _ body: () throws -> Void) throws {
     try bpfFileSystemUse.withLock { _ in
         let mountedBefore = (String(decoding: try readFile("/proc/self/mounts"), as: UTF8.self)).contains(" /sys/fs/bpf bpf ")
+        if mounting && !mountedBefore && mount("bpf", "/sys/fs/bpf", "bpf", 0, nil) != 0 {
+            throw TestFailure("mounting the BPF file system: \(String(cString: strerror(errno)))")
+        }
         defer {
             removeTree("/sys/fs/bpf/rsspp/\(interface)")
             rmdir("/sys/fs/bpf/rsspp")

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 import TestSupport
 
 /// A veth pair with `queues` rx/tx queues: `local` in this namespace (where the counter
@@ -14,11 +15,12 @@ final class VethFixture {
     let peer: String
     let queues: Int
     private let directory: TemporaryDirectory
-    private nonisolated(unsafe) static var made = 0
+    /// Fixtures made so far in this process, by suites that run in parallel: atomic, so that no
+    /// two get the same interface names.
+    private static let made = Atomic<Int>(0)
 
     init(queues: Int = 4) throws {
-        VethFixture.made += 1
-        let tag = "\(getpid() % 100_000)\(VethFixture.made)"
+        let tag = "\(getpid() % 100_000)\(VethFixture.made.add(1, ordering: .relaxed).newValue)"
         namespace = try NetworkNamespace(area: "xdp")
         local = "xdp\(tag)a"
         peer = "xdp\(tag)b"

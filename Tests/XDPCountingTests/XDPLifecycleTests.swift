@@ -52,6 +52,48 @@ struct XDPLifecycleTests {
         #expect(try AttachedXDP.on(veth.local) == foreign, "the other program stays, untouched")
     }
 
+    /// A program attached without libxdp (`ip link set dev IFACE xdp obj`) cannot share the
+    /// interface: the refusal names it and says how to reload it through libxdp's dispatcher.
+    /// The BPF file system is mounted, so that libxdp is asked what the program is.
+    @Test(arguments: ["auto", "libxdp"])
+    func aProgramAttachedWithoutLibXDPIsRefusedWithWhatToDo(dispatcher: String) throws {
+        let veth = try VethFixture(queues: 4)
+        let directory = try TemporaryDirectory(area: "xdp")
+        let object = try buildForeignXDPProgram(in: directory)
+        // Mounted first: iproute2 would mount it otherwise, over a bind mount, and leave both.
+        try withBPFFileSystem(removingPinsOf: veth.local, mounting: true) {
+            let attach = try shell("ip link set dev \(veth.local) xdp obj '\(object)' sec xdp", in: directory)
+            try #require(attach.status == 0, "\(attach.stderr)")
+            let foreign = try #require(try AttachedXDP.on(veth.local))
+            let run = try shell("rss-count \(Self.counting(veth)) --dispatcher \(dispatcher) --epochs 1", in: directory)
+            #expect(run.status == 69)
+            #expect(run.stderr.contains("\"\(foreignXDPProgramName)\", id \(foreign.id)")
+                    && run.stderr.contains("that libxdp does not manage")
+                    && run.stderr.contains("ip link set dev \(veth.local) xdp off")
+                    && run.stderr.contains("xdp-loader load \(veth.local)"), "the refusal says what to do: \(run.stderr)")
+            #expect(run.stdout.isEmpty)
+            #expect(try AttachedXDP.on(veth.local) == foreign, "the other program stays, untouched")
+        }
+    }
+
+    /// `--dispatcher libxdp` on an interface without XDP leaves nothing behind, whether the kernel
+    /// runs libxdp's dispatcher (the Linux 6.1 guest test sees it beside another program) or
+    /// refuses its freplace programs, as this project's sandboxed build kernel does: then libxdp
+    /// would attach the counter alone, and rss-count detaches it and says why.
+    @Test func aDispatcherItStartedGoesWithIt() throws {
+        let veth = try VethFixture(queues: 4)
+        let directory = try TemporaryDirectory(area: "xdp")
+        try withBPFFileSystem(removingPinsOf: veth.local) {
+            let run = try shell("rss-count \(Self.counting(veth)) --dispatcher libxdp --epochs 2", in: directory)
+            let counted = run.status == 0 && run.stdoutLines.count == 2
+                && run.stderr.contains("counting in libxdp's dispatcher")
+            let refused = run.status == 69 && run.stdout.isEmpty
+                && run.stderr.contains("xdp:\(veth.local): the kernel refused libxdp's dispatcher")
+            #expect(counted || refused, "status \(run.status): \(run.stderr)")
+            #expect(try AttachedXDP.on(veth.local) == nil, "nothing stays attached")
+        }
+    }
+
     @Test func withoutPrivilegesTheFirstMessageNamesThem() throws {
         let veth = try VethFixture(queues: 4)
         let directory = try TemporaryDirectory(area: "xdp")

@@ -26,13 +26,15 @@ ensure_packages() {
 }
 
 # What building rsspp needs: libpcap for capture replay, libbpf for the XDP counter (compiled by
-# the toolchain's own clang with its BPF target, against the kernel's uapi headers), DPDK
-# (headers, libraries, and the net_null, net_pcap and net_ring PMDs the tests use) for dpdk:, and
-# libjansson for the owner library's control socket.
-build_packages=(libpcap-dev libbpf-dev linux-libc-dev pkg-config libdpdk-dev libjansson-dev)
+# the toolchain's own clang with its BPF target, against the kernel's uapi headers), libxdp for
+# running it in libxdp's multi-program dispatcher, DPDK (headers, libraries, and the net_null,
+# net_pcap and net_ring PMDs the tests use) for dpdk:, and libjansson for the owner library's
+# control socket.
+build_packages=(libpcap-dev libbpf-dev libxdp-dev linux-libc-dev pkg-config libdpdk-dev libjansson-dev)
 # What the tests need besides: mandoc for the man page lint, iproute2 and ethtool for the veth
-# tests, and prometheus_client's text-format parser, which reads rss-report's metrics file.
-test_packages=(mandoc iproute2 ethtool python3-prometheus-client)
+# tests, xdp-tools (xdp-loader) for another user's program in libxdp's dispatcher, and
+# prometheus_client's text-format parser, which reads rss-report's metrics file.
+test_packages=(mandoc iproute2 ethtool xdp-tools python3-prometheus-client)
 
 # field NAME LINE: the number after "NAME": in a JSON line.
 field() { grep -o "\"$1\":[0-9.e+-]*" <<< "$2" | head -1 | cut -d: -f2; }
