@@ -174,7 +174,7 @@ let package = Package(
         // control socket, mutated from the checked-in seeds in Corpus/ (also scripts/fuzz's).
         .testTarget(name: "FuzzTests", dependencies: [
             "RSSRecords", "NICSim", "Planning", "Migration", "ToolSupport", "RssppOwner", "TestSupport"],
-            exclude: ["Corpus"]),
+            exclude: ["Corpus", "LibFuzzer"]),
         // The DPDK library's hash and block, and the DPDK path end to end (root, hugepages).
         .testTarget(name: "DPDKTests", dependencies: [
             "RssppDPDK", "CDPDKSecondary", "DPDKPort", "NICSim", "RSSHash", "RSSRecords", "TestSupport",

@@ -13,7 +13,7 @@ import ToolSupport
         let directory = try TemporaryDirectory(area: "fuzz")
         let path = directory.file("input")
         var inputNumber = 0
-        try fuzz("lines", splicing: ["load", "plan"], iterations: 1500) { input, name in
+        try fuzz("lines", splicing: ["load", "plan"], iterations: 300) { input, name in
             inputNumber += 1
             let limit = [1, 7, 64, 300, 4096, 70_000][inputNumber % 6]
             try writeFile(path, input)

@@ -70,8 +70,9 @@ struct Mutator {
 
     /// Replaces a value (after a `:`, `,` or `[`) by one of `replacements`.
     private mutating func replaceToken(_ input: inout [UInt8], kind: TokenKind, with replacements: [[UInt8]]) {
-        let starts = input.indices.filter { index in
-            index > 0 && [UInt8(ascii: ":"), UInt8(ascii: ","), UInt8(ascii: "[")].contains(input[index - 1])
+        let starts = input.indices.dropFirst().filter { index in
+            let before = input[index - 1]
+            return (before == UInt8(ascii: ":") || before == UInt8(ascii: ",") || before == UInt8(ascii: "["))
                 && (kind == .any || isNumberByte(input[index]))
         }
         guard !starts.isEmpty else { return }
@@ -154,8 +155,11 @@ struct Mutator {
     }
 
     private func isNumberByte(_ byte: UInt8) -> Bool {
-        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || [UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
-                                                                   UInt8(ascii: "e"), UInt8(ascii: "E")].contains(byte)
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
+             UInt8(ascii: "e"), UInt8(ascii: "E"): true
+        default: false
+        }
     }
 
     static let interestingBytes: [UInt8] = [0x00, 0x0a, 0x0d, 0x7f, 0x80, 0xc0, 0xff, 0x22, 0x5c, 0x7b, 0x7d, 0x5b, 0x5d,
