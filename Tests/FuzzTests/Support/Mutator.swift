@@ -180,7 +180,7 @@ struct Mutator {
     static let badStringBytes: [[UInt8]] = [
         [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xff], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0x80], [0x00], [0x1f],
         Array("\\ud800".utf8), Array("\\udc00\\ud800".utf8), Array("\\u00".utf8), Array("\\x41".utf8), Array("\\".utf8),
-        Array("\\u0000".utf8), Array("é😀".utf8),
+        Array("\\u0000".utf8), Array("é😀".utf8), Array("\\é".utf8),
     ]
 }
 
