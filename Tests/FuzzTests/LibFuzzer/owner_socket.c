@@ -11,15 +11,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "rsspp_owner.h"
+#include "small_owner.h" /* Tests/OwnerServerTests/Support */
 
 static struct rsspp_owner_server *server;
 static int peer = -1;
 static char path[64];
-
-static void ignore(void *context, uint16_t queue, uint32_t bucket, void *packet) {
-    (void)context, (void)queue, (void)bucket, (void)packet;
-}
 
 static void fail(const char *what) {
     fprintf(stderr, "owner_socket: %s\n", what);
@@ -27,21 +23,11 @@ static void fail(const char *what) {
 }
 
 static void start(void) {
-    struct rsspp_owner_config config;
-    memset(&config, 0, sizeof config);
-    config.buckets = 16;
-    config.queues = 4;
-    config.replay = ignore;
-    config.expire = ignore;
-    struct rsspp_owner *owner = rsspp_owner_create(&config);
-    struct rsspp_owner_server_config server_config;
-    memset(&server_config, 0, sizeof server_config);
+    struct rsspp_owner *owner = small_owner();
     snprintf(path, sizeof path, "/tmp/rsspp-libfuzzer-owner-%d.sock", getpid());
-    server_config.path = path;
-    server_config.group = (gid_t)-1;
-    server_config.allowed_uid = (uid_t)-1;
-    server_config.ack_timeout_ms = 1;
-    if (!owner || !(server = rsspp_owner_server_open(owner, &server_config)))
+    struct rsspp_owner_server_config control = control_at(path);
+    control.ack_timeout_ms = 1;
+    if (!owner || !(server = rsspp_owner_server_open(owner, &control)))
         fail(rsspp_owner_error());
 }
 

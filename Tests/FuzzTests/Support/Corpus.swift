@@ -7,15 +7,9 @@ import TestSupport
 /// also what scripts/fuzz hands libFuzzer.
 func corpus(_ reader: String) throws -> [[UInt8]] {
     let directory = corpusDirectory + "/" + reader
-    guard let listing = opendir(directory) else { throw TestFailure("\(directory): \(String(cString: strerror(errno)))") }
-    defer { closedir(listing) }
-    var names: [String] = []
-    while let entry = readdir(listing) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-        if !name.hasPrefix(".") { names.append(name) }
-    }
+    let names = listDirectory(directory)
     guard !names.isEmpty else { throw TestFailure("\(directory) has no inputs") }
-    return try names.sorted().map { try readFile(directory + "/" + $0) }
+    return try names.map { try readFile(directory + "/" + $0) }
 }
 
 private let corpusDirectory: String = {
