@@ -5,16 +5,17 @@
 import Glibc
 #endif
 import RSSRecords
-#if LOAD || PLAN || MIGRATED
-#elseif NIC_STATE
+#if NIC_STATE
 import NICSim
-#elseif PLANNER_STATE
+#endif
+#if PLANNER_STATE
 import Planning
+#endif
+#if PLANNER_STATE || LINES
 import ToolSupport
-#elseif OWNER_ANSWER
+#endif
+#if OWNER_ANSWER
 @testable import Migration
-#elseif LINES
-import ToolSupport
 #endif
 
 @_cdecl("LLVMFuzzerTestOneInput")
