@@ -144,6 +144,11 @@ public struct TableChecks {
         throw RecordError(line: line, field: field, "entry \(bad) is \(values[bad]); loads are in [0, 1]")
     }
 
+    public func finite(_ values: [Double]?, _ field: String) throws(RecordError) {
+        guard let values, let bad = values.firstIndex(where: { !$0.isFinite }) else { return }
+        throw RecordError(line: line, field: field, "entry \(bad) is \(values[bad]); expected a finite number")
+    }
+
     public func finite(_ value: Double?, _ field: String, positive: Bool = false) throws(RecordError) {
         guard let value else { return }
         guard value.isFinite, !positive || value > 0 else {

@@ -131,6 +131,12 @@ public struct PlanRecord: Sendable, Equatable {
         }
         try check.finite(time, "time")
         try check.finite(applied, "applied")
+        // Infinity reads from 1e999 but has no JSON spelling: the record could not be written on.
+        try check.finite(imbalanceBefore, "imbalance_before")
+        try check.finite(imbalanceAfter, "imbalance_after")
+        try check.finite(solve, "solve_us")
+        try check.finite(loadBefore, "load_before")
+        try check.finite(loadAfter, "load_after")
         self.init(time: time, device: device, source: source, queues: queueCount, reta: table, moves: moveList,
                   active: activeQueues, loadBefore: loadBefore ?? [], loadAfter: loadAfter ?? [],
                   imbalanceBefore: imbalanceBefore ?? 0, imbalanceAfter: imbalanceAfter ?? 0,

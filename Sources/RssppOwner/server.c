@@ -69,14 +69,18 @@ struct rsspp_owner_server {
     char message[RSSPP_MIGRATE_MESSAGE_MAX];
 };
 
-/* `text` cut to QUOTE_MAX bytes of printable ASCII, so that an error answer stays short and
- * valid UTF-8 whatever the peer sent. */
-static const char *quoted(const char *text, char out[QUOTE_MAX + 4]) {
+/* `text` cut to `limit` bytes of printable ASCII (the rest '?') into `out`, which holds
+ * limit + 4, so that an error answer stays short and valid UTF-8 whatever the peer sent. */
+static const char *printable(const char *text, char *out, size_t limit) {
     size_t length = 0;
-    for (; text[length] && length < QUOTE_MAX; length++)
+    for (; text[length] && length < limit; length++)
         out[length] = text[length] >= 0x20 && text[length] < 0x7f ? text[length] : '?';
     strcpy(out + length, text[length] ? "..." : "");
     return out;
+}
+
+static const char *quoted(const char *text, char out[QUOTE_MAX + 4]) {
+    return printable(text, out, QUOTE_MAX);
 }
 
 /* ---- answers ---- */
@@ -297,7 +301,10 @@ static void handle(struct rsspp_owner_server *server, struct peer *peer, size_t 
     json_error_t parse;
     json_t *root = json_loadb(server->message, length, JSON_REJECT_DUPLICATES, &parse);
     if (!root) {
-        answer_error(peer, 0, "not JSON: %s at byte %d", parse.text, parse.position);
+        /* jansson's reason quotes the peer's bytes, which need not be UTF-8. */
+        char reason[JSON_ERROR_TEXT_LENGTH + 4];
+        answer_error(peer, 0, "not JSON: %s at byte %d", printable(parse.text, reason, JSON_ERROR_TEXT_LENGTH),
+                     parse.position);
         return;
     }
     struct unanswered *migrate = NULL;

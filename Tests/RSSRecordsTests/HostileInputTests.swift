@@ -126,5 +126,15 @@ import Testing
         let error = try #require(throws: RecordError.self) { try PlanRecord(jsonLine: Array(line.utf8), lineNumber: 2) }
         #expect(error.line == 2 && error.field == "queues")
     }
-}
 
+    /// Found by fuzzing (issue 10): a plan's loads and imbalances read as infinity from 1e999,
+    /// which the record then wrote as null, a line no reader takes.
+    @Test(arguments: ["\"imbalance_before\":1e999", "\"imbalance_after\":-1e999", "\"solve_us\":1e999",
+                      "\"load_before\":[0.5,1e999]", "\"load_after\":[-1e999]"])
+    func aPlanWithAnInfiniteNumberIsRejected(member: String) throws {
+        let line = #"{"type":"plan","v":1,"queues":2,"reta":[0,1],"moves":[],"# + member + "}"
+        let error = try #require(throws: RecordError.self) { try PlanRecord(jsonLine: Array(line.utf8), lineNumber: 3) }
+        #expect(error.line == 3 && member.hasPrefix("\"\(error.field ?? "-")\""), "\(error)")
+        #expect(error.message.contains("finite"), "\(error)")
+    }
+}

@@ -26,7 +26,8 @@ public final class TemporaryDirectory {
     public func entries() -> [String] { listDirectory(path) }
 }
 
-private func listDirectory(_ path: String) -> [String] {
+/// Names of the entries in `path`, without `.` and `..`, sorted; none when it cannot be read.
+public func listDirectory(_ path: String) -> [String] {
     guard let directory = opendir(path) else { return [] }
     defer { closedir(directory) }
     var names: [String] = []
