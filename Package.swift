@@ -196,10 +196,10 @@ let package = Package(
                                                             "rss-migrate"],
                     // Built by the tests with cc: a peer of another uid, and programs on the installed library.
                     exclude: ["Support/peer.c", "Support/lifecycle.c", "Support/descriptors.c", "Support/small_owner.h"]),
-        // Generated inputs for every record and state file reader, the line reader and the owner's
+        // Generated inputs for every record, state and config file reader, the line reader and the owner's
         // control socket, mutated from the checked-in seeds in Corpus/ (also scripts/fuzz's).
         .testTarget(name: "FuzzTests", dependencies: [
-            "RSSRecords", "NICSim", "Planning", "Migration", "ToolSupport", "RssppOwner", "TestSupport"],
+            "RSSRecords", "NICSim", "Planning", "Migration", "ToolSupport", "RssppOwner", "Balancing", "TestSupport"],
             exclude: ["Corpus", "LibFuzzer"]),
         // The DPDK library's hash and block, and the DPDK path end to end (root, hugepages).
         .testTarget(name: "DPDKTests", dependencies: [
