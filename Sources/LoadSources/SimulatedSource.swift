@@ -37,7 +37,11 @@ public struct SimulatedSource: LoadSource {
                                         hasher: RSSHasher(key: state.key), queues: state.queues)
         let scenario: any TrafficScenario
         do { scenario = try Scenarios.make(name, settings: settings) } catch { throw SourceError(.usage, error.description) }
-        self.init(nic: nic, scenario: scenario, name: name, options: options, pacer: pacer)
+        // A --fast clock runs ahead of real time, and the NIC keeps the time of the last plan
+        // written to it: a later run (a restarted pipeline) counts on from there, or every plan
+        // it makes would be older than the one applied last, and refused.
+        self.init(nic: nic, scenario: scenario, name: name, options: options, pacer: pacer,
+                  start: max(unixTime(), state.planTime ?? 0))
     }
 
     public mutating func next() throws -> LoadRecord? {

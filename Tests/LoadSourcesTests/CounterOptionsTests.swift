@@ -148,6 +148,20 @@ struct FixedScenario: TrafficScenario {
         #expect(state.otherMembers == [UnknownMember(name: "site", json: Array(#""lab""#.utf8))])
     }
 
+    /// A --fast run's clock runs ahead of real time and the NIC keeps its last plan's time; a
+    /// later run (rss-balance restarting its pipeline) must count on from there, or rss-apply
+    /// refuses every plan as older than the one applied last.
+    @Test func aSimulatedClockGoesOnFromTheLastPlanTheNICHolds() throws {
+        let directory = try TemporaryDirectory()
+        var options = CounterOptions(nicIn: directory)
+        options.fast = true
+        let ahead = unixTime() + 86_400
+        try writeFile(options.nicPath, #"{"type":"nic","v":1,"queues":2,"reta":[0,1],"plan_time":\#(ahead)}"# + "\n")
+        var source = try loadSource("sim", options: options)
+        let record = try #require(try source.next())
+        #expect(try #require(record.time) > ahead)
+    }
+
     @Test func aStateFileThatBreaksTheContractIsBadInput() throws {
         let directory = try TemporaryDirectory()
         let options = CounterOptions(nicIn: directory)
