@@ -4,6 +4,7 @@ import Glibc
 import CBPF
 import CXDP
 import LoadSources
+import RSSRecords
 import Synchronization
 
 /// How the counter is attached, for the source that reads it: on a bpf_link of its own
@@ -19,7 +20,7 @@ protocol CounterAttachment: AnyObject {
 enum ProgramsPresent {
     case none
     /// libxdp's multi-program dispatcher, in generic mode or native, running these programs (`"name" (id N)`).
-    case dispatcher(generic: Bool, programs: [String])
+    case dispatcher(DispatcherPrograms)
     /// A program attached without libxdp, described as `XDPLink.attachedProgram` does.
     case foreign(String)
 
@@ -30,7 +31,7 @@ enum ProgramsPresent {
         guard bpfFileSystemMounted(), let found = try DispatcherPrograms(interface: interface, ifindex: ifindex) else {
             return .foreign(described)
         }
-        return .dispatcher(generic: found.generic, programs: found.programs.map { "\"\($0.name)\" (id \($0.id))" })
+        return .dispatcher(found)
     }
 }
 
@@ -58,6 +59,14 @@ struct DispatcherPrograms {
         }
         self.programs = programs
     }
+
+    /// Each program as messages name it: `"name" (id N)`.
+    var described: [String] { programs.map(Self.described) }
+
+    static func described(_ program: (name: String, id: UInt32)) -> String { "\"\(program.name)\" (id \(program.id))" }
+
+    /// A counter of rss-count's already in the dispatcher: another run's, live or killed.
+    var counter: (name: String, id: UInt32)? { programs.first { CounterKind(rawValue: $0.name) != nil } }
 }
 
 /// The counter as one program of libxdp's dispatcher on an interface: libxdp builds a new
@@ -77,6 +86,7 @@ final class DispatcherSlot: CounterAttachment, @unchecked Sendable {
     private let mode: xdp_attach_mode
     /// libxdp's handle on the counter; keeps the program's id, by which `detach` finds it.
     private let program: OpaquePointer
+    private var recheck = DispatcherRecheck()
 
     /// Has libxdp load `program` of `object` (opened, configured, not loaded) as an extension of
     /// the dispatcher on `ifindex` and attach it there.
@@ -113,6 +123,7 @@ final class DispatcherSlot: CounterAttachment, @unchecked Sendable {
     deinit { xdp_program__close(program) }
 
     func isAttached(to ifindex: UInt32) throws(SourceError) -> Bool {
+        guard recheck.isDue(now: monotonicNanoseconds()) else { return true }
         let id = xdp_program__id(program)
         return try DispatcherPrograms(interface: interface, ifindex: ifindex)?.programs.contains { $0.id == id } ?? false
     }
@@ -162,4 +173,21 @@ private func libXDPFailure(_ interface: String, _ operation: String, _ error: In
     _ = libxdp_strerror(Int32(error), &message, message.count)
     let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     return SourceError(.unavailable, "xdp:\(interface): \(operation): \(reason)")
+}
+
+/// When a slot reads the dispatcher back to see whether its counter is still in it: libxdp
+/// answers by opening the dispatcher and every program in it and reading their BTF and pinned
+/// links, far more work than an interval's counting at --interval 0.001, so the slot asks at most
+/// once a second; a counter removed from outside still ends its run within that second.
+struct DispatcherRecheck {
+    private static let spacing: UInt64 = 1_000_000_000
+    private var nextDue: UInt64 = 0
+
+    /// True on the first call and then once `spacing` has passed since the last true (`now` in
+    /// monotonic nanoseconds).
+    mutating func isDue(now: UInt64) -> Bool {
+        guard now >= nextDue else { return false }
+        nextDue = now + Self.spacing
+        return true
+    }
 }

@@ -363,15 +363,26 @@ public final class XDPSource: LoadSource {
                               + "libxdp does not manage, so rss-count cannot run beside it: detach it (ip link set "
                               + "dev \(interface) xdp off), load it again through libxdp's dispatcher (xdp-loader "
                               + "load \(interface) ITS_OBJECT.o) and start rss-count again")
-        case (.dispatcher(_, let programs), .never):
-            throw SourceError(.unavailable, "xdp:\(interface) runs libxdp's dispatcher (\(programs.joined(separator: ", ")))"
-                              + " and --dispatcher never would replace it: run beside them with --dispatcher auto")
-        case (.dispatcher(let generic, let programs), _):
-            guard generic == xdp.generic else {
+        case (.dispatcher(let found), .never):
+            throw SourceError(.unavailable, "xdp:\(interface) runs libxdp's dispatcher "
+                              + "(\(found.described.joined(separator: ", "))) and --dispatcher never would replace "
+                              + "it: run beside them with --dispatcher auto")
+        case (.dispatcher(let found), _):
+            // libxdp pins the counter's link, so a SIGKILLed run leaves its counter in the
+            // dispatcher; a second one would count every frame again, and each restart would add
+            // one more until libxdp's limit of programs.
+            if let counter = found.counter {
+                throw SourceError(.unavailable, "xdp:\(interface): libxdp's dispatcher already runs an rss-count "
+                                  + "counter, \(DispatcherPrograms.described(counter)), and rss-count adds no second "
+                                  + "one: if no rss-count still counts on \(interface) (a run killed with SIGKILL "
+                                  + "leaves its counter behind), remove it (xdp-loader unload \(interface) --id "
+                                  + "\(counter.id)) and start rss-count again")
+            }
+            guard found.generic == xdp.generic else {
                 throw SourceError(.usage, "xdp:\(interface): libxdp's dispatcher there runs in "
                                   + (xdp.generic ? "native mode: drop --generic" : "generic mode: add --generic"))
             }
-            beside = programs
+            beside = found.described
         }
         if xdp.hash == .kfunc {
             throw SourceError(.usage, "xdp:\(interface): --hash kfunc cannot count in libxdp's dispatcher: the rx-hash "

@@ -56,6 +56,20 @@ extension VirtioGuestTests {
         #expect(removed.lines.contains("counter 69") && removed.output.contains("the counter was detached"),
                 "\(removed)")
 
+        // SIGKILLed, a counter stays in the dispatcher (libxdp pins its link): the next run does not
+        // add a second one beside it, but refuses, naming it and the command that removes it.
+        try #require(guest.run(start("--dispatcher libxdp")).status == 0)
+        _ = try waitForCounter(guest)
+        _ = try guest.run("kill -KILL $counter; wait $counter")
+        let leftover = try guest.run("xdp-loader status eth0 | awk '/rsspp_soft/ { print $4 }'").lines
+        try #require(leftover.count == 1, "the killed counter stays: \(leftover)")
+        let removal = "xdp-loader unload eth0 --id \(leftover[0])"
+        let again = try guest.run("timeout 60 rss-count xdp:eth0 --dispatcher auto --interval 0.5 --cpus 0-3 "
+                                  + "--epochs 1 >/dev/null 2>/tmp/again.err; echo \"again $?\"; cat /tmp/again.err")
+        #expect(again.lines.contains("again 69") && again.output.contains(removal), "\(again)")
+        #expect(try XDPLoaderStatus(guest) == XDPLoaderStatus(dispatcher: true, programs: ["rsspp_soft"]))
+        try #require(guest.run(removal).status == 0, "the command the refusal names removes the leftover")
+
         // Alone in a dispatcher it started, the counter takes the dispatcher with it, also when
         // it ends because its reader went away (timeout only keeps a defect from hanging).
         #expect(try XDPLoaderStatus(guest) == XDPLoaderStatus(dispatcher: false, programs: []))
