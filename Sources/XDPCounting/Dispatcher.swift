@@ -19,7 +19,7 @@ protocol CounterAttachment: AnyObject {
 /// What an interface runs at XDP before rss-count attaches, as libxdp tells them apart.
 enum ProgramsPresent {
     case none
-    /// libxdp's multi-program dispatcher, in generic mode or native, running these programs (`"name" (id N)`).
+    /// libxdp's multi-program dispatcher and the programs it runs.
     case dispatcher(DispatcherPrograms)
     /// A program attached without libxdp, described as `XDPLink.attachedProgram` does.
     case foreign(String)
