@@ -79,9 +79,7 @@ public struct BalanceSettings: Sendable {
             guard options.source == nil else { throw ConfigError("SCENARIO (--scenario) and SOURCE (--source) are both set; give one") }
             return ["sim:\(scenario)", "--nic", argument]
         }
-        if let source = options.source {
-            return try BalanceOptions.words(source, "SOURCE (--source)")!
-        }
+        if let words = try BalanceOptions.words(options.source, "SOURCE (--source)") { return words }
         switch kind {
         case "ethtool": return ["xdp:\(argument)"]
         case "dpdk": return [device]
