@@ -17,6 +17,7 @@ public struct BalanceOptions: Equatable, Sendable {
     public var backoffMax: Double?
     public var stallTimeout: Double?
     public var summaryEvery: Double?
+    public var context: UInt32?
 
     public init() {}
 
@@ -29,6 +30,7 @@ public struct BalanceOptions: Equatable, Sendable {
         BalanceOptions.texts.values.forEach(take)
         BalanceOptions.wordLists.values.forEach(take)
         BalanceOptions.durations.values.forEach(take)
+        BalanceOptions.numbers.values.forEach(take)
         return merged
     }
 
@@ -49,26 +51,43 @@ public struct BalanceOptions: Equatable, Sendable {
          "STALL_TIMEOUT": \.stallTimeout, "SUMMARY_EVERY": \.summaryEvery]
     }
 
-    static var keys: [String] { Array(texts.keys) + Array(wordLists.keys) + Array(durations.keys) }
+    /// Whole numbers.
+    static var numbers: [String: WritableKeyPath<BalanceOptions, UInt32?>] { ["CONTEXT": \.context] }
+
+    static var keys: [String] { Array(texts.keys) + Array(wordLists.keys) + Array(durations.keys) + Array(numbers.keys) }
 
     /// A config file key's setting, by the kind of value it takes.
     enum Field {
         case text(WritableKeyPath<BalanceOptions, String?>)
         case words(WritableKeyPath<BalanceOptions, [String]?>)
         case seconds(WritableKeyPath<BalanceOptions, Double?>)
+        case number(WritableKeyPath<BalanceOptions, UInt32?>)
     }
 
     static func field(_ key: String) -> Field? {
         texts[key].map(Field.text) ?? wordLists[key].map(Field.words) ?? durations[key].map(Field.seconds)
+            ?? numbers[key].map(Field.number)
     }
 
     /// Sets `field`, the config file's `key`, from its `value`.
     mutating func set(_ field: Field, key: String, to value: String) throws(ConfigError) {
         switch field {
-        case .text(let path): self[keyPath: path] = value
+        case .text(let path): self[keyPath: path] = try BalanceOptions.nonEmpty(value, key)
         case .words(let path): self[keyPath: path] = try BalanceOptions.words(value, key)
-        case .seconds(let path): self[keyPath: path] = try BalanceOptions.seconds(value, key)
+        case .seconds(let path): self[keyPath: path] = try BalanceOptions.seconds(try BalanceOptions.nonEmpty(value, key), key)
+        case .number(let path):
+            guard let number = UInt32(try BalanceOptions.nonEmpty(value, key)) else {
+                throw ConfigError("\(key) is \"\(value)\": expected an RSS context number")
+            }
+            self[keyPath: path] = number
         }
+    }
+
+    /// The setting `name`'s `text`, refused when empty: an empty SOURCE or STATE would not mean
+    /// "the default" to every stage alike (rss-count would count `sim:steady`).
+    public static func nonEmpty(_ text: String, _ name: String) throws(ConfigError) -> String {
+        guard !text.isEmpty else { throw ConfigError("\(name) is empty") }
+        return text
     }
 
     /// A number of seconds as a setting named `name` takes it: positive and finite.
@@ -86,6 +105,9 @@ public struct BalanceOptions: Equatable, Sendable {
     /// The words of the setting `name`'s `text`, split as a shell would.
     public static func words(_ text: String?, _ name: String) throws(ConfigError) -> [String]? {
         guard let text else { return nil }
-        do { return try ShellWords.split(text) } catch { throw ConfigError("\(name): \(error)") }
+        let words: [String]
+        do { words = try ShellWords.split(text) } catch { throw ConfigError("\(name): \(error)") }
+        guard !words.isEmpty, !words.contains("") else { throw ConfigError("\(name) is empty") }
+        return words
     }
 }

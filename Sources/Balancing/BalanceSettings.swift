@@ -28,6 +28,8 @@ public struct BalanceSettings: Sendable {
     public let backoffMax: Double
     public let stallTimeout: Double
     public let summaryEvery: Double
+    /// The RSS context rss-apply writes and rss-balance locks and restores (0: the main table).
+    public let context: UInt32
 
     public static let defaultInterval = 1.0
 
@@ -38,7 +40,8 @@ public struct BalanceSettings: Sendable {
         var stages = [Stage("rss-count", try BalanceSettings.source(for: device, options)
                             + ["--interval", recordNumber(interval)] + (options.countOptions ?? [])),
                       Stage("rss-plan", (options.state.map { ["--state", $0] } ?? []) + (options.planOptions ?? [])),
-                      Stage("rss-apply", [device] + (options.applyOptions ?? []), takesTheLock: true)]
+                      Stage("rss-apply", [device] + (options.context.map { ["--context", String($0)] } ?? [])
+                            + (try BalanceSettings.applyOptions(options)), takesTheLock: true)]
         if let sockets = options.migrate, !sockets.isEmpty { stages.append(Stage("rss-migrate", sockets + (options.migrateOptions ?? []))) }
         if let prometheus = options.prometheus { stages.append(Stage("rss-report", ["--follow", "--prometheus", prometheus])) }
         self.stages = stages
@@ -51,6 +54,18 @@ public struct BalanceSettings: Sendable {
         }
         stallTimeout = options.stallTimeout ?? max(5, 20 * interval)
         summaryEvery = options.summaryEvery ?? 300
+        context = options.context ?? 0
+    }
+
+    /// APPLY_OPTIONS, which must not name a context: rss-balance would lock and restore another
+    /// table than the one rss-apply writes.
+    private static func applyOptions(_ options: BalanceOptions) throws(ConfigError) -> [String] {
+        let words = options.applyOptions ?? []
+        guard !words.contains(where: { $0 == "--context" || $0.hasPrefix("--context=") }) else {
+            throw ConfigError("APPLY_OPTIONS (--apply-options): give the RSS context as CONTEXT (--context), "
+                + "so that rss-balance locks and restores the table rss-apply writes")
+        }
+        return words
     }
 
     /// rss-count's source words: SOURCE as given, or the one the device's kind counts with.
@@ -64,9 +79,7 @@ public struct BalanceSettings: Sendable {
             guard options.source == nil else { throw ConfigError("SCENARIO (--scenario) and SOURCE (--source) are both set; give one") }
             return ["sim:\(scenario)", "--nic", argument]
         }
-        if let source = options.source {
-            do { return try ShellWords.split(source) } catch { throw ConfigError("SOURCE (--source): \(error)") }
-        }
+        if let words = try BalanceOptions.words(options.source, "SOURCE (--source)") { return words }
         switch kind {
         case "ethtool": return ["xdp:\(argument)"]
         case "dpdk": return [device]

@@ -7,15 +7,23 @@ import ToolSupport
 /// What rss-balance holds on its device while it runs: the device's writer lock (handed to each
 /// rss-apply it starts), a lock of its own so that a device without a writer lock still has one
 /// balancer, and the table found at start, put back when it stops.
+///
+/// Each read and the restore go through a target made for them and dropped after: a dpdk:
+/// target holds a helper attached to the primary, which must not outlive the read, and the
+/// restore must reach the primary as it is then, not through an attachment made hours before.
 final class DeviceGuard {
-    let target: any TableTarget
     let writerLock: FileLock?
+    private let device: String
+    private let options: TargetOptions
     private let balancerLock: FileLock
     private let found: DeviceTable
 
     /// Throws a `ToolFailure`: status 75 when another process holds a lock (naming it), 69 when
     /// the device cannot be read.
     init(device: String, options: TargetOptions) throws(ToolFailure) {
+        self.device = device
+        self.options = options
+        let target: any TableTarget
         do {
             target = try tableTarget(device: device, options: options)
         } catch {
@@ -23,7 +31,8 @@ final class DeviceGuard {
         }
         do {
             writerLock = try target.claim()
-            balancerLock = try FileLock.claim(writerLock.map { $0.path + ".balancer" } ?? DeviceGuard.balancerLockPath(device))
+            // Named after the target's device, which spells one device one way (dpdk:0 is dpdk:0@rte).
+            balancerLock = try FileLock.claim(writerLock.map { $0.path + ".balancer" } ?? DeviceGuard.balancerLockPath(target.device))
         } catch let held as FileLock.Held {
             throw ToolFailure("lock held by \(held.holder ?? "another process") (\(held.path)); one rss-balance "
                 + "or rss-apply per device", status: ExitStatus.temporaryFailure)
@@ -39,6 +48,7 @@ final class DeviceGuard {
 
     /// Puts the table found at start back when the device holds another; whether it did.
     func restore() throws(TargetError) -> Bool {
+        let target = try tableTarget(device: device, options: options)
         let now = try target.read()
         guard now.reta != found.reta || (found.isDriverDefault && !now.isDriverDefault) else { return false }
         try target.restore(found)

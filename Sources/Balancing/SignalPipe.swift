@@ -2,12 +2,17 @@
 import Glibc
 #endif
 
-/// SIGTERM, SIGINT and SIGCHLD turned into bytes on a pipe, so that the supervisor's one poll(2)
+/// The stop signals and SIGCHLD turned into bytes on a pipe, so that the supervisor's one poll(2)
 /// wakes for a signal as for a line of output, and handles it between two steps, never inside one.
 enum SignalPipe {
     /// The read end; each byte is a signal number.
     nonisolated(unsafe) private(set) static var fd: Int32 = -1
     nonisolated(unsafe) private static var writeEnd: Int32 = -1
+
+    /// The signals that stop rss-balance, which puts the table back first. SIGHUP too: a
+    /// service's terminal or session going away must not leave the stages running, and a
+    /// changed config file takes a restart, not a reload.
+    static let stopSignals: Set<Int32> = [SIGTERM, SIGINT, SIGHUP]
 
     static func install() {
         guard let ends = try? makePipe() else { preconditionFailure("cannot make the signal pipe") }
@@ -16,7 +21,7 @@ enum SignalPipe {
         setNonBlocking(ends.write)
         fd = ends.read
         writeEnd = ends.write
-        for signal in [SIGTERM, SIGINT, SIGCHLD] {
+        for signal in stopSignals.union([SIGCHLD]) {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { number in
                 var byte = UInt8(truncatingIfNeeded: number)

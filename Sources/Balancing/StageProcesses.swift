@@ -22,10 +22,16 @@ enum StageExit: Equatable, CustomStringConvertible {
 }
 
 /// Lines arriving in pieces on a non-blocking descriptor. A line longer than the record limit is
-/// cut there: a stage's stderr or output must not grow rss-balance without bound.
+/// dropped whole, up to its newline, and counted: a stage's stderr or output must not grow
+/// rss-balance without bound, and a piece of a record is not a record.
 struct LineBuffer {
+    static let maxLineBytes = RecordContract.defaultMaxLineBytes
+
     let fd: Int32
     private var partial: [UInt8] = []
+    /// Within a line over the limit: its bytes are dropped until its newline.
+    private var discarding = false
+    private var discarded = 0
     private(set) var ended = false
 
     init(fd: Int32) { self.fd = fd }
@@ -41,17 +47,29 @@ struct LineBuffer {
             if got < 0 { break } // EAGAIN: nothing more for now
             if got == 0 { ended = true; break }
             partial += chunk[..<got]
-            while let newline = partial.firstIndex(of: 0x0a) {
-                lines.append(partial[..<newline])
-                partial.removeSubrange(...newline)
+            // Consumed by index and removed once: removing each line as it is found would copy
+            // the rest of the buffer (shared with the lines kept) once per line.
+            var start = partial.startIndex
+            while let newline = partial[start...].firstIndex(of: 0x0a) {
+                if discarding { discarding = false } else { lines.append(partial[start..<newline]) }
+                start = newline + 1
             }
-            if partial.count > RecordContract.defaultMaxLineBytes {
-                lines.append(partial[..<RecordContract.defaultMaxLineBytes])
+            partial.removeSubrange(..<start)
+            if partial.count > LineBuffer.maxLineBytes {
+                if !discarding { discarded += 1 }
+                discarding = true
                 partial.removeAll()
             }
         }
-        if ended && !partial.isEmpty { lines.append(partial[...]); partial.removeAll() }
+        if ended && !partial.isEmpty && !discarding { lines.append(partial[...]) }
+        if ended { partial.removeAll() }
         return lines
+    }
+
+    /// How many lines over the limit were dropped since the last call.
+    mutating func takeDiscarded() -> Int {
+        defer { discarded = 0 }
+        return discarded
     }
 }
 
@@ -179,7 +197,7 @@ private func spawn(_ path: String, _ arguments: [String], stdin: Int32, stdout: 
     posix_spawnattr_setsigmask(&attributes, &none)
     var defaults = sigset_t()
     sigemptyset(&defaults)
-    for signal in [SIGPIPE, SIGTERM, SIGINT, SIGCHLD] { sigaddset(&defaults, signal) }
+    for signal in SignalPipe.stopSignals.union([SIGPIPE, SIGCHLD]) { sigaddset(&defaults, signal) }
     posix_spawnattr_setsigdefault(&attributes, &defaults)
     posix_spawnattr_setpgroup(&attributes, group)
     posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
@@ -193,13 +211,14 @@ private func spawn(_ path: String, _ arguments: [String], stdin: Int32, stdout: 
     return pid
 }
 
-/// This process's environment, with RSSPP_HELD_LOCKS naming `lock` when there is one.
+/// This process's environment, with RSSPP_HELD_LOCKS naming `lock` when there is one and absent
+/// otherwise: a value rss-balance inherited names locks no stage holds.
 private func environmentStrings(handing lock: FileLock?) -> [UnsafeMutablePointer<CChar>?] {
     let name = FileLock.heldLocksVariable + "="
     var strings: [UnsafeMutablePointer<CChar>?] = []
     var entry = environ
     while let variable = entry.pointee {
-        if lock == nil || !String(cString: variable).hasPrefix(name) { strings.append(strdup(variable)) }
+        if !String(cString: variable).hasPrefix(name) { strings.append(strdup(variable)) }
         entry += 1
     }
     if let lock { strings.append(strdup(name + lock.handOverEntry)) }

@@ -17,6 +17,8 @@ public final class Supervisor {
     private var nextSummary = 0.0
     private var limits: [String: ForwardingLimit] = [:]
     private var records: Int32?
+    /// Set once a record could not be written to RECORDS: the run stops with status 74.
+    private var recordsFailed = false
     private var stopRequested = false
 
     /// How long stages get to end after SIGTERM before SIGKILL.
@@ -38,13 +40,13 @@ public final class Supervisor {
             device = try DeviceGuard(device: settings.device, options: targetOptions)
         } catch {
             log.event(error.description)
-            return error.status
+            return stopped(error.status)
         }
         if let path = settings.records {
             let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
-                log.event("RECORDS (--records) \(SystemError(operation: path, errno: errno)); stopped")
-                return ExitStatus.cannotCreate
+                log.event("RECORDS (--records) \(SystemError(operation: path, errno: errno))")
+                return stopped(ExitStatus.cannotCreate)
             }
             records = fd
         }
@@ -57,6 +59,7 @@ public final class Supervisor {
         case stopRequested
         case failed(ranFor: Double)
         case configurationError
+        case recordsFailed
     }
 
     /// Runs pipeline after pipeline; the status to exit with.
@@ -64,12 +67,16 @@ public final class Supervisor {
         var backoff = Backoff(min: settings.backoffMin, max: settings.backoffMax)
         var number = 0
         while true {
+            // A stop signal that came before this pipeline (or the first) starts no pipeline.
+            if stopRequested || stopSignalArrived() { return 0 }
             number += 1
             switch runPipeline(number, handing: device.writerLock) {
             case .finished, .stopRequested:
                 return 0
             case .configurationError:
                 return ExitStatus.configuration
+            case .recordsFailed:
+                return ExitStatus.ioError
             case .failed(let ranFor):
                 let delay = backoff.delay(afterARunOf: ranFor)
                 log.event("restarting in \(seconds(delay)) s")
@@ -90,7 +97,6 @@ public final class Supervisor {
         let started = monotonicNow()
         var lastRecord = started
         var stopping: (reason: StopReason, killAt: Double)?
-        var firstFailure: StageExit?
         func stopStages(_ reason: StopReason) {
             guard stopping == nil else { return }
             stopping = (reason, monotonicNow() + Supervisor.stopGrace)
@@ -98,24 +104,20 @@ public final class Supervisor {
         }
         while !pipeline.allExited {
             waitForInput(pipeline, until: stopping?.killAt ?? lastRecord + settings.stallTimeout)
-            if SignalPipe.drain().contains(where: { $0 == SIGTERM || $0 == SIGINT }) {
-                stopRequested = true
-                stopStages(.signal)
-            }
+            if stopSignalArrived() { stopStages(.signal) }
             let now = monotonicNow()
             let lines = pipeline.output.read()
             if !lines.isEmpty { lastRecord = now }
             lines.forEach(handleRecord)
+            if recordsFailed { stopStages(.recordsFailed) }
             for index in pipeline.stages.indices {
                 forward(pipeline.stages[index].errors.read(), of: pipeline.stages[index], at: now)
             }
+            reportDiscarded(&pipeline)
             for index in pipeline.reapExited() {
                 let stage = pipeline.stages[index]
                 log.event("\(stage.stage.tool)[\(stage.pid)] \(stage.exit!)")
-                if stage.exit != .status(0) && stopping == nil {
-                    firstFailure = stage.exit
-                    stopStages(.failure)
-                }
+                if stage.exit != .status(0) { stopStages(.failure) }
             }
             if stopping == nil && now - lastRecord >= settings.stallTimeout {
                 log.event("stalled: no record for \(seconds(now - lastRecord)) s; stopping pipeline \(number)")
@@ -130,15 +132,36 @@ public final class Supervisor {
         let rest = pipeline.close()
         rest.output.forEach(handleRecord)
         for (index, lines) in rest.errors { forward(lines, of: pipeline.stages[index], at: monotonicNow()) }
+        reportDiscarded(&pipeline)
+        if recordsFailed { return .recordsFailed }
         if stopRequested { return .stopRequested }
-        if firstFailure == .status(ExitStatus.usage) {
+        // Whichever stage was reaped first: rss-count's SIGPIPE may come before rss-plan's 64.
+        if pipeline.stages.contains(where: { $0.exit == .status(ExitStatus.usage) }) {
             log.event("a stage refused its arguments (status 64): a configuration error; not restarting")
             return .configurationError
         }
         return stopping == nil ? .finished : .failed(ranFor: monotonicNow() - started)
     }
 
-    private enum StopReason { case signal, failure, stall }
+    private enum StopReason { case signal, failure, stall, recordsFailed }
+
+    /// Whether a stop signal came since the last look (noted in `stopRequested`).
+    private func stopSignalArrived() -> Bool {
+        if SignalPipe.drain().contains(where: SignalPipe.stopSignals.contains) { stopRequested = true }
+        return stopRequested
+    }
+
+    /// One event per stage whose lines over the limit were dropped since the last call.
+    private func reportDiscarded(_ pipeline: inout PipelineProcesses) {
+        func report(_ count: Int, _ tool: String) {
+            guard count > 0 else { return }
+            log.event("\(tool): \(count) line\(count == 1 ? "" : "s") longer than \(LineBuffer.maxLineBytes) bytes discarded")
+        }
+        if let last = pipeline.stages.last { report(pipeline.output.takeDiscarded(), last.stage.tool) }
+        for index in pipeline.stages.indices {
+            report(pipeline.stages[index].errors.takeDiscarded(), pipeline.stages[index].stage.tool)
+        }
+    }
 
     /// Waits until something arrives, a stage ends or a signal comes, or `deadline` (monotonic
     /// seconds) or the next summary is due.
@@ -158,17 +181,20 @@ public final class Supervisor {
         while monotonicNow() < end {
             var watched = [pollfd(fd: SignalPipe.fd, events: Int16(POLLIN), revents: 0)]
             _ = poll(&watched, 1, Int32(min(end - monotonicNow(), 60) * 1000) + 1)
-            if SignalPipe.drain().contains(where: { $0 == SIGTERM || $0 == SIGINT }) {
-                stopRequested = true
-                return false
-            }
+            if stopSignalArrived() { return false }
         }
         return true
     }
 
+    /// Counts a record and appends it to RECORDS; the first that cannot be written is logged and
+    /// ends the run (no later record is tried: the file would have a hole).
     private func handleRecord(_ line: ArraySlice<UInt8>) {
         tally.count(line)
-        if let records { _ = (Array(line) + [0x0a]).withUnsafeBytes { write(records, $0.baseAddress, $0.count) } }
+        guard let records, !recordsFailed, let path = settings.records else { return }
+        let failure = writeWhole(Array(line) + [0x0a], to: records)
+        guard failure != 0 else { return }
+        recordsFailed = true
+        log.event("RECORDS (--records) \(SystemError(operation: path, errno: failure))")
     }
 
     /// A stage's stderr lines, each as `TOOL: message` (the tool's own prefix not doubled),
@@ -208,8 +234,32 @@ public final class Supervisor {
             log.event("cannot restore the table found at start: \(error.description)")
             if status == 0 { status = ExitStatus.unavailable }
         }
+        return stopped(status)
+    }
+
+    /// The last event of every run that logged one.
+    private func stopped(_ status: Int32) -> Int32 {
         log.event("stopped (exit status \(status))")
         return status
+    }
+}
+
+extension ExitStatus {
+    /// RECORDS could not be written (EX_IOERR).
+    static let ioError: Int32 = 74
+}
+
+/// Writes all of `bytes`, through short writes and interruptions; 0, or the errno of the failure.
+private func writeWhole(_ bytes: [UInt8], to fd: Int32) -> Int32 {
+    bytes.withUnsafeBytes { raw in
+        var offset = 0
+        while offset < raw.count {
+            let wrote = write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if wrote < 0 && errno == EINTR { continue }
+            guard wrote > 0 else { return wrote < 0 ? errno : EIO }
+            offset += wrote
+        }
+        return 0
     }
 }
 

@@ -41,6 +41,9 @@ struct RSSBalance: ParsableCommand {
     @Option(parsing: .unconditional, help: "rss-apply options (APPLY_OPTIONS).")
     var applyOptions: String?
 
+    @Option(help: "The RSS context rss-apply writes, and rss-balance locks and restores (CONTEXT; default 0, the main table).")
+    var context: UInt32?
+
     @Option(parsing: .unconditional, help: "rss-migrate options (MIGRATE_OPTIONS).")
     var migrateOptions: String?
 
@@ -81,7 +84,8 @@ struct RSSBalance: ParsableCommand {
             diagnose(error.description)
             throw ExitCode(ExitStatus.configuration)
         }
-        let status = Supervisor(settings: settings, targetOptions: TargetOptions(extraKinds: [DPDKKinds.target])).run()
+        let targetOptions = TargetOptions(context: settings.context, extraKinds: [DPDKKinds.target])
+        let status = Supervisor(settings: settings, targetOptions: targetOptions).run()
         if status != 0 { throw ExitCode(status) }
     }
 
@@ -97,13 +101,17 @@ struct RSSBalance: ParsableCommand {
         options.planOptions = try BalanceOptions.words(planOptions, "--plan-options")
         options.applyOptions = try BalanceOptions.words(applyOptions, "--apply-options")
         options.migrateOptions = try BalanceOptions.words(migrateOptions, "--migrate-options")
-        options.source = source
-        options.scenario = scenario
-        options.migrate = migrate.isEmpty ? nil : migrate
-        options.state = state
-        options.prometheus = prometheus
-        options.records = records
-        options.toolsDir = toolsDir
+        func given(_ text: String?, _ name: String) throws(ConfigError) -> String? {
+            try text.map { text throws(ConfigError) in try BalanceOptions.nonEmpty(text, name) }
+        }
+        options.source = try given(source, "--source")
+        options.scenario = try given(scenario, "--scenario")
+        options.migrate = migrate.isEmpty ? nil : try migrate.map { socket throws(ConfigError) in try BalanceOptions.nonEmpty(socket, "--migrate") }
+        options.state = try given(state, "--state")
+        options.prometheus = try given(prometheus, "--prometheus")
+        options.records = try given(records, "--records")
+        options.toolsDir = try given(toolsDir, "--tools-dir")
+        options.context = context
         return options
     }
 }

@@ -77,7 +77,7 @@ import TestSupport
         #expect(lines.count < 25, "\(lines.count) lines for \(plans.count) plans:\n\(result.stderr)")
     }
 
-    @Test(arguments: [SIGTERM, SIGINT])
+    @Test(arguments: [SIGTERM, SIGINT, SIGHUP])
     func aSignalStopsTheStagesAndPutsTheTableBack(signal: Int32) throws {
         let pid = try start([device, "--scenario", "overload", "--interval", "0.02", "--summary-every", "0.2"])
         #expect(try waitForATableWrite(after: 0), "no table written: \(log())")
@@ -98,6 +98,7 @@ import TestSupport
         let second = try run("--scenario overload")
         #expect(second.status == 75)
         #expect(second.stderr.contains("lock held by pid \(pid) "), "\(second.stderr)")
+        #expect(second.stderr.hasSuffix("rss-balance \(device): stopped (exit status 75)\n"), "\(second.stderr)")
         let apply = try shell("rss-apply \(device) < /dev/null", in: nic.directory)
         #expect(apply.status == 75)
         #expect(apply.stderr.contains("pid \(pid) "), "\(apply.stderr)")
@@ -140,16 +141,24 @@ import TestSupport
         #expect(events.contains("rss-balance \(device): restarting in 0.1 s"), "\(events)")
     }
 
-    @Test func aStageThatHangsIsFoundStalledAndRestarted() throws {
-        // rss-plan hangs the first time it is started, and runs the second time. The shell writes
-        // the wrapper: a descriptor of it open in this process could leak into a process another
-        // test starts meanwhile, and the wrapper could not be executed (ETXTBSY).
+    /// A `tools` directory of the built tools, but `tool` a shell script running `script`, then
+    /// the built tool when the script gets that far (`$TOOL`). The shell writes the script: a
+    /// descriptor of it open in this process could leak into a process another test starts
+    /// meanwhile, and the script could not be executed (ETXTBSY).
+    func makeTools(replacing tool: String, with script: String) throws {
         let made = try shell("""
-            mkdir tools && ln -s '\(toolDirectory)/rss-count' '\(toolDirectory)/rss-apply' tools/ &&
-            printf '#!/bin/sh\\n[ -e hung ] || { touch hung; exec sleep 1000; }\\nexec "%s" "$@"\\n' \\
-                '\(toolDirectory)/rss-plan' > tools/rss-plan && chmod +x tools/rss-plan
+            mkdir tools && for tool in rss-count rss-plan rss-apply; do ln -s '\(toolDirectory)'/$tool tools/; done &&
+            rm tools/\(tool) && { echo '#!/bin/sh'; echo 'TOOL=\(toolDirectory)/\(tool)'; cat; } > tools/\(tool) <<'EOF'
+            \(script)
+            EOF
+            chmod +x tools/\(tool)
             """, in: nic.directory)
         try #require(made.status == 0, "\(made.stderr)")
+    }
+
+    @Test func aStageThatHangsIsFoundStalledAndRestarted() throws {
+        // rss-plan hangs the first time it is started, and runs the second time.
+        try makeTools(replacing: "rss-plan", with: #"[ -e hung ] || { touch hung; exec sleep 1000; }; exec "$TOOL" "$@""#)
         let result = try run("--scenario overload --interval 0.02 --count-options '--epochs 100' "
             + "--tools-dir tools --stall-timeout 1 --backoff-min 0.1")
         #expect(result.status == 0, "\(result.stderr)")
@@ -179,5 +188,103 @@ import TestSupport
         let result = try run("--config bad.conf")
         #expect(result.status == 78)
         #expect(result.stderr.hasPrefix("rss-balance: bad.conf:3: unknown key \"PLAN_OPTION\""), "\(result.stderr)")
+    }
+
+    @Test func aRecordsFileThatCannotBeWrittenStops74AndPutsTheTableBack() throws {
+        let result = try run("--scenario overload --count-options '--fast --epochs 50' --records /dev/full")
+        #expect(result.status == 74, "\(result.stderr)")
+        #expect(result.stderr.contains("rss-balance \(device): RECORDS (--records) /dev/full: No space left on device"), "\(result.stderr)")
+        #expect(result.stderr.hasSuffix("stopped (exit status 74)\n"), "\(result.stderr)")
+        #expect(!result.stderr.contains("pipeline 2"), "\(result.stderr)")
+        #expect(try nic.file.load().reta == BalanceCommandTests.initial.reta, "\(result.stderr)")
+    }
+
+    @Test(arguments: ["--source ''", "--state ''", "--plan-options ''"])
+    func anEmptyOptionIsRefused(option: String) throws {
+        let result = try run("--count-options '--fast --epochs 5' " + option)
+        #expect(result.status == 78, "\(result.stderr)")
+        let name = option.split(separator: " ")[0]
+        #expect(result.stderr == "rss-balance: \(name) is empty\n", "\(result.stderr)")
+        #expect(try nic.file.load() == BalanceCommandTests.initial)
+    }
+
+    /// rss-apply's --context would be another table than the one rss-balance locks and restores.
+    @Test func aContextIsGivenByCONTEXTNotInAPPLY_OPTIONS() throws {
+        let inOptions = try run("--scenario overload --apply-options '--context 1'")
+        #expect(inOptions.status == 78, "\(inOptions.stderr)")
+        #expect(inOptions.stderr.contains("APPLY_OPTIONS (--apply-options): give the RSS context as CONTEXT (--context)"),
+                "\(inOptions.stderr)")
+        // The context reaches the device's target: a file: device has none.
+        let given = try run("--scenario overload --context 1")
+        #expect(given.status == 78, "\(given.stderr)")
+        #expect(given.stderr.contains("--context applies to ethtool: targets"), "\(given.stderr)")
+        #expect(given.stderr.hasSuffix("stopped (exit status 78)\n"), "\(given.stderr)")
+        #expect(try nic.file.load() == BalanceCommandTests.initial)
+    }
+
+    /// dpdk:0 and dpdk:0@rte are one port: one balancer lock, named after the canonical name.
+    @Test func aDPDKBalancerLockIsNamedAfterTheCanonicalDevice() throws {
+        let result = try shell("""
+            mkdir -p /run/rsspp && exec 7> /run/rsspp/balance-dpdk:0@rte.lock && echo "pid $$ (the test)" >&7 &&
+            flock -n 7 || exit 99
+            timeout -k 5 60 rss-balance dpdk:0
+            """, in: nic.directory)
+        #expect(result.status == 75, "\(result.stderr)")
+        #expect(result.stderr.contains("lock held by pid "), "\(result.stderr)")
+    }
+
+    /// rss-count's SIGPIPE may be reaped before rss-plan's 64: the 64 still stops rss-balance.
+    @Test func aStatus64StopsWith78WhicheverStageIsReapedFirst() throws {
+        // rss-plan kills rss-count (the leader of the stages' process group) with SIGPIPE, and
+        // exits 64 later, even when told to stop.
+        try makeTools(replacing: "rss-plan", with: """
+            trap '' TERM; read -r pid comm state ppid group rest < /proc/$$/stat; kill -PIPE $group; sleep 1; exit 64
+            """)
+        let result = try shell("timeout -k 5 30 rss-balance \(device) --scenario overload --interval 0.02 "
+            + "--tools-dir tools --backoff-min 0.1", in: nic.directory)
+        #expect(result.status == 78, "\(result.stderr)")
+        #expect(result.stderr.contains("exited with status 64"), "\(result.stderr)")
+        #expect(!result.stderr.contains("pipeline 2"), "\(result.stderr)")
+    }
+
+    /// RSSPP_HELD_LOCKS in rss-balance's own environment names nothing its stages hold.
+    @Test func anInheritedHeldLocksVariableReachesNoStage() throws {
+        try makeTools(replacing: "rss-plan", with: #"echo "${RSSPP_HELD_LOCKS-unset}" > plan.env; exec "$TOOL" "$@""#)
+        let result = try shell("RSSPP_HELD_LOCKS=/elsewhere.lock=9 timeout -k 5 60 rss-balance \(device) --scenario overload "
+            + "--count-options '--fast --epochs 5' --tools-dir tools", in: nic.directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try String(decoding: readFile(nic.directory.file("plan.env")), as: UTF8.self) == "unset\n")
+    }
+
+    /// A line over the record limit out of the last stage is dropped whole, never cut into
+    /// records, and said in an event.
+    @Test func anOverlongRecordIsDiscardedWhole() throws {
+        try makeTools(replacing: "rss-apply", with: """
+            head -c 5000000 /dev/zero | tr '\\0' x; echo; echo after; exec cat > /dev/null
+            """)
+        let result = try run("--scenario overload --count-options '--fast --epochs 5' --tools-dir tools --records records")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try readFile(nic.directory.file("records")) == Array("after\n".utf8))
+        #expect(result.stderr.contains("rss-balance \(device): rss-apply: 1 line longer than 4194304 bytes discarded"),
+                "\(result.stderr)")
+    }
+
+    /// A SIGTERM before the first pipeline (here while rss-balance waits to open a FIFO as its
+    /// records file) stops it before any pipeline starts.
+    @Test func aStopSignalBeforeTheFirstPipelineStartsNone() throws {
+        #expect(mkfifo(nic.directory.file("records"), 0o600) == 0)
+        let pid = try start([device, "--scenario", "overload", "--records", "records"])
+        // The writer lock names rss-balance once it holds it: its signal handlers are in place.
+        #expect(waitUntil(seconds: 30) {
+            (try? readFile(nic.directory.file(".nic.json.writer"))).map { String(decoding: $0, as: UTF8.self) }?
+                .hasPrefix("pid \(pid) ") == true
+        }, "\(log())")
+        kill(pid, SIGTERM)
+        let reader = try shell("timeout 60 cat records", in: nic.directory)
+        #expect(reader.status == 0)
+        #expect(exitStatus(waitingFor: pid) == 0, "\(log())")
+        #expect(!log().contains("pipeline 1 started"), "\(log())")
+        #expect(log().hasSuffix("stopped (exit status 0)\n"), "\(log())")
+        #expect(try nic.file.load() == BalanceCommandTests.initial)
     }
 }

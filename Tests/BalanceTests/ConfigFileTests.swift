@@ -32,6 +32,11 @@ import Testing
         ("STATE=/var/lib/rsspp/$IFACE\n", "f.conf:1: \"$\" would be expanded by a shell"),
         ("x=1\nPLAN_OPTIONS=--threshold 0.1\n", "f.conf:1: unknown key \"x\""),
         ("PLAN_OPTIONS=--threshold 0.1\n", "f.conf:1: PLAN_OPTIONS: the value has unquoted blanks"),
+        ("SOURCE=\"\"\n", "f.conf:1: SOURCE is empty"),
+        ("INTERVAL=1\nSTATE=\n", "f.conf:2: STATE is empty"),
+        ("PLAN_OPTIONS=''\n", "f.conf:1: PLAN_OPTIONS is empty"),
+        ("INTERVAL=\n", "f.conf:1: INTERVAL is empty"),
+        ("CONTEXT=one\n", "f.conf:1: CONTEXT is \"one\": expected an RSS context number"),
     ])
     func namesTheFileAndLineOfAMistake(text: String, message: String) {
         #expect {
@@ -67,16 +72,24 @@ import Testing
         options.state = "/s"
         options.migrate = ["/a.sock"]
         options.prometheus = "/p.prom"
+        options.applyOptions = ["--dry-run"]
+        options.context = 2
         let settings = try BalanceSettings(device: "file:/n.json", options: options, ownDirectory: "/bin")
         #expect(settings.stages.map(\.tool) == ["rss-count", "rss-plan", "rss-apply", "rss-migrate", "rss-report"])
         #expect(settings.stages[0].arguments == ["sim:overload", "--nic", "/n.json", "--interval", "1"])
         #expect(settings.stages[1].arguments == ["--state", "/s"])
-        #expect(settings.stages[2].arguments == ["file:/n.json"])
+        #expect(settings.stages[2].arguments == ["file:/n.json", "--context", "2", "--dry-run"])
+        #expect(settings.context == 2)
         #expect(settings.stages[4].arguments == ["--follow", "--prometheus", "/p.prom"])
         #expect(settings.stallTimeout == 20)
         let ethtool = try BalanceSettings(device: "ethtool:eth0", options: BalanceOptions(), ownDirectory: "/bin")
         #expect(ethtool.stages[0].arguments == ["xdp:eth0", "--interval", "1"])
         #expect(throws: ConfigError.self) { try BalanceSettings(device: "ethtool:eth0", options: options, ownDirectory: "/") }
+        options.applyOptions = ["--dry-run", "--context=3"]
+        #expect(throws: ConfigError("APPLY_OPTIONS (--apply-options): give the RSS context as CONTEXT (--context), "
+            + "so that rss-balance locks and restores the table rss-apply writes")) {
+            try BalanceSettings(device: "file:/n.json", options: options, ownDirectory: "/")
+        }
         #expect(throws: ConfigError.self) { try BalanceSettings(device: "eth0", options: BalanceOptions(), ownDirectory: "/") }
     }
 }
