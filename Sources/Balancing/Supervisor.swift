@@ -244,11 +244,6 @@ public final class Supervisor {
     }
 }
 
-extension ExitStatus {
-    /// RECORDS could not be written (EX_IOERR).
-    static let ioError: Int32 = 74
-}
-
 /// Writes all of `bytes`, through short writes and interruptions; 0, or the errno of the failure.
 private func writeWhole(_ bytes: [UInt8], to fd: Int32) -> Int32 {
     bytes.withUnsafeBytes { raw in
