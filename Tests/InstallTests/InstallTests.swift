@@ -59,7 +59,8 @@ import TestSupport
                                              "\(prefix)/share/zsh/site-functions/_\($0)",
                                              "\(prefix)/share/fish/vendor_completions.d/\($0).fish"] }
             + ["include/rsspp_dpdk.h", "include/rsspp_owner.h", "lib/librsspp_dpdk.so", "lib/librsspp_owner.a",
-               "lib/pkgconfig/rsspp-dpdk.pc", "lib/pkgconfig/rsspp-owner.pc"].map { "\(prefix)/\($0)" }
+               "lib/pkgconfig/rsspp-dpdk.pc", "lib/pkgconfig/rsspp-owner.pc", "lib/systemd/system/rsspp@.service"]
+                .map { "\(prefix)/\($0)" }
         #expect(expected.filter { !manifest.contains($0) } == [], "missing from \(manifest)")
 
         // The Swift runtime is inside the binaries: no libswift*, nothing of the toolchain's.
@@ -86,6 +87,14 @@ import TestSupport
             """, prefix: prefix, in: directory)
         #expect(pipeline.status == 0, "\(pipeline.stderr)")
         #expect(pipeline.stdoutLines == ["5"])
+
+        // The service runs the installed rss-balance, and systemd finds nothing to object to in it.
+        let unit = "\(prefix)/lib/systemd/system/rsspp@.service"
+        let command = try shell("sed -n 's/^ExecStart=//p' '\(unit)'", in: directory)
+        #expect(command.stdoutLines == ["\(prefix)/bin/rss-balance ethtool:%i --config /etc/rsspp/%i.conf"])
+        let verified = try shell("systemd-analyze verify --man=no '\(prefix)/lib/systemd/system/rsspp@eth0.service'",
+                                 in: directory)
+        #expect(verified.status == 0 && verified.stderr.isEmpty, "\(verified.stderr)")
 
         let extras = try Self.outsideTheTree("""
             mandoc -Tutf8 '\(prefix)/share/man/man1/rss-plan.1' | sed 's/.\\x08//g' | grep -qx SYNOPSIS

@@ -60,7 +60,7 @@ struct XDPLifecycleTests {
                             in: directory)
         #expect(run.status == 69)
         let first = run.stderr.split(separator: "\n").first ?? ""
-        #expect(first.contains("CAP_BPF") && first.contains("CAP_NET_ADMIN"), "\(run.stderr)")
+        #expect(first.contains("CAP_BPF") && first.contains("CAP_PERFMON") && first.contains("CAP_NET_ADMIN"), "\(run.stderr)")
         #expect(try AttachedXDP.on(veth.local) == nil)
     }
 
@@ -115,9 +115,10 @@ final class BackgroundCount {
     private let directory: TemporaryDirectory
     private var status: Int32?
 
-    init(_ arguments: String) throws {
+    /// `wrapper`, when given, runs rss-count (its first word a program's full path, as `setpriv`).
+    init(_ arguments: String, under wrapper: [String] = []) throws {
         directory = try TemporaryDirectory(area: "xdp")
-        pid = try spawn([toolDirectory + "/rss-count"] + arguments.split(separator: " ").map(String.init),
+        pid = try spawn(wrapper + [toolDirectory + "/rss-count"] + arguments.split(separator: " ").map(String.init),
                         stdout: directory.file("records"), stderr: directory.file("errors"))
     }
 

@@ -31,8 +31,9 @@ ensure_packages() {
 # libjansson for the owner library's control socket.
 build_packages=(libpcap-dev libbpf-dev linux-libc-dev pkg-config libdpdk-dev libjansson-dev)
 # What the tests need besides: mandoc for the man page lint, iproute2 and ethtool for the veth
-# tests, and prometheus_client's text-format parser, which reads rss-report's metrics file.
-test_packages=(mandoc iproute2 ethtool python3-prometheus-client)
+# tests, prometheus_client's text-format parser, which reads rss-report's metrics file, and
+# systemd-analyze, which checks the installed rsspp@.service (nothing is started).
+test_packages=(mandoc iproute2 ethtool python3-prometheus-client systemd)
 
 # field NAME LINE: the number after "NAME": in a JSON line.
 field() { grep -o "\"$1\":[0-9.e+-]*" <<< "$2" | head -1 | cut -d: -f2; }
