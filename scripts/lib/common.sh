@@ -41,6 +41,21 @@ field() { grep -o "\"$1\":[0-9.e+-]*" <<< "$2" | head -1 | cut -d: -f2; }
 stats() { sort -g | awk '{v[NR]=$1} END {print v[1], (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2, v[NR]}'; }
 median() { stats | cut -d' ' -f2; }
 
+# replace_section FILE HEADING: FILE with its section HEADING (from that line to the next "## "
+# heading) left out and the section on stdin added at the end, replaced whole (temporary file, rename).
+replace_section() {
+    { awk -v heading="$2" '
+          $0 == heading { skip = 1; next }
+          skip && /^## / { skip = 0 }
+          skip { next }
+          /^$/ { blanks++; next }
+          { for (; blanks > 0; blanks--) print ""; print }' "$1"
+      echo; cat; } > "$1.new"
+    mv "$1.new" "$1"
+}
+# markdown_section FILE HEADING: that section of FILE, from its heading to the next "## " heading.
+markdown_section() { awk -v heading="$2" '$0 == heading {keep = 1; print; next} keep && /^## / {keep = 0} keep' "$1"; }
+
 # hugepages_reserve PAGES DIR: adds PAGES 2 MB pages to the kernel's pool (under the lock the
 # DPDK tests take too, so that concurrent reservations add up) and mounts hugetlbfs on DIR.
 # hugepages_release undoes both; call it from the script's EXIT trap.
