@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "rss-migrate", targets: ["rss-migrate"]),
         .executable(name: "rsspp-sink", targets: ["rsspp-sink"]),
         .executable(name: "rss-irq", targets: ["rss-irq"]),
+        .executable(name: "rss-balance", targets: ["rss-balance"]),
         // The DPDK application library for Swift applications (C ones use rsspp-dpdk.pc).
         .library(name: "RssppDPDK", targets: ["RssppDPDK"]),
         // Per-bucket ownership of flow state, for C applications and Swift ones.
@@ -101,6 +102,9 @@ let package = Package(
         // Receive queue interrupts pinned to CPUs and banned from irqbalance (rss-irq, man/rss-irq.1).
         .target(name: "IRQAffinity", dependencies: ["ToolSupport"]),
 
+        // The pipeline run as a service per device: restarts, locks, restore (rss-balance, man/rss-balance.1).
+        .target(name: "Balancing", dependencies: ["RSSRecords", "TableTargets", "ToolSupport"]),
+
         // Summaries of runs of load records (rss-report, the demo).
         .target(name: "Reporting", dependencies: ["RSSRecords", "Statistics", "ToolSupport"]),
 
@@ -124,6 +128,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-report", dependencies: [
             "Reporting", "RSSRecords", "ToolSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "rss-balance", dependencies: [
+            "Balancing", "TableTargets", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rss-bench", dependencies: [
             "Benchmarks", "ToolSupport",
@@ -149,6 +156,10 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: [
             "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply", "rss-report", "rss-migrate",
             "rss-irq", "rsspp-sink"]),
+        // The config file's parser, and rss-balance run as built over the other tools: restarts,
+        // stalls, locks and the table put back.
+        .testTarget(name: "BalanceTests", dependencies: [
+            "Balancing", "NICSim", "RSSRecords", "TestSupport", "rss-balance", "rss-count", "rss-plan", "rss-apply"]),
         // scripts/install into a temporary prefix, and the installed tools and libraries used from there.
         .testTarget(name: "InstallTests", dependencies: ["TestSupport"]),
         // The owner library's rules one by one (C API) and its handover under concurrent load.

@@ -31,9 +31,18 @@ public final class FileLock {
         self.init(path: path, fd: fd)
     }
 
+    /// The environment variable through which a process hands the locks it holds to a child:
+    /// `PATH=FD[:PATH=FD…]`, each FD an inherited descriptor of the lock file, open on the same
+    /// open file description as the parent's, so that the child's flock(2) finds it already
+    /// held by itself (rss-balance and its rss-apply).
+    public static let heldLocksVariable = "RSSPP_HELD_LOCKS"
+
     /// Takes the lock for as long as the process needs it, and writes who holds it into the
-    /// file; throws `Held` naming the holder when another process has it.
+    /// file; throws `Held` naming the holder when another process has it. A lock handed over in
+    /// `RSSPP_HELD_LOCKS` is taken through the inherited descriptor, and keeps naming the
+    /// parent: the parent is the one another claimant has to wait for.
     public static func claim(_ path: String) throws -> FileLock {
+        if let handed = handedOver(path) { return handed }
         let fd = try open(path)
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
@@ -53,6 +62,30 @@ public final class FileLock {
     }
 
     deinit { close(fd) }
+
+    /// This lock's entry in `RSSPP_HELD_LOCKS`, for a child that inherits `descriptor`.
+    public var handOverEntry: String { "\(path)=\(fd)" }
+
+    /// The descriptor a child must inherit, at the same number, to take the lock over.
+    public var descriptor: Int32 { fd }
+
+    /// The lock on `path` named in `RSSPP_HELD_LOCKS`, when this process inherited one: the
+    /// entry's descriptor is open on the file `path` names (compared by device and inode, so
+    /// that a relative and an absolute name agree) and flock(2) through it succeeds.
+    private static func handedOver(_ path: String) -> FileLock? {
+        guard let variable = getenv(heldLocksVariable) else { return nil }
+        var named = stat()
+        guard stat(path, &named) == 0 else { return nil }
+        for entry in String(cString: variable).split(separator: ":") {
+            guard let equals = entry.lastIndex(of: "="), let fd = Int32(entry[entry.index(after: equals)...]) else { continue }
+            var inherited = stat()
+            guard fstat(fd, &inherited) == 0, inherited.st_dev == named.st_dev, inherited.st_ino == named.st_ino,
+                  flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            return FileLock(path: path, fd: fd)
+        }
+        return nil
+    }
 
     /// flock(2) needs no write access: a lock file someone else made is opened read-only.
     private static func open(_ path: String) throws(DurableFile.Failure) -> Int32 {

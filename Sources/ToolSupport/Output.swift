@@ -21,6 +21,8 @@ public enum ExitStatus {
     public static let cannotCreate: Int32 = 73
     /// A device another process is writing: try again once it has ended.
     public static let temporaryFailure: Int32 = 75
+    /// A configuration file or setting that cannot work (rss-balance).
+    public static let configuration: Int32 = 78
 }
 
 /// Records go to stdout one whole line per write(2), so each is flushed as soon as it is made

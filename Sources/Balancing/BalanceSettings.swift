@@ -1,0 +1,84 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import RSSRecords
+
+/// One tool of the pipeline and its arguments (the tool found in the tools directory).
+public struct Stage: Equatable, Sendable {
+    public let tool: String
+    public let arguments: [String]
+    /// rss-apply: it takes over the device's writer lock that rss-balance holds.
+    public let takesTheLock: Bool
+
+    init(_ tool: String, _ arguments: [String], takesTheLock: Bool = false) {
+        self.tool = tool
+        self.arguments = arguments
+        self.takesTheLock = takesTheLock
+    }
+}
+
+/// Everything rss-balance runs by, defaults filled in: the pipeline for `device` and how it is
+/// watched and restarted.
+public struct BalanceSettings: Sendable {
+    public let device: String
+    public let stages: [Stage]
+    public let toolsDirectory: String
+    public let records: String?
+    public let backoffMin: Double
+    public let backoffMax: Double
+    public let stallTimeout: Double
+    public let summaryEvery: Double
+
+    public static let defaultInterval = 1.0
+
+    /// `ownDirectory`: where rss-balance itself is, the tools' directory unless TOOLS_DIR says.
+    public init(device: String, options: BalanceOptions, ownDirectory: String) throws(ConfigError) {
+        self.device = device
+        let interval = options.interval ?? BalanceSettings.defaultInterval
+        var stages = [Stage("rss-count", try BalanceSettings.source(for: device, options)
+                            + ["--interval", recordNumber(interval)] + (options.countOptions ?? [])),
+                      Stage("rss-plan", (options.state.map { ["--state", $0] } ?? []) + (options.planOptions ?? [])),
+                      Stage("rss-apply", [device] + (options.applyOptions ?? []), takesTheLock: true)]
+        if !options.migrate.isEmpty { stages.append(Stage("rss-migrate", options.migrate + (options.migrateOptions ?? []))) }
+        if let prometheus = options.prometheus { stages.append(Stage("rss-report", ["--follow", "--prometheus", prometheus])) }
+        self.stages = stages
+        toolsDirectory = options.toolsDir ?? ownDirectory
+        records = options.records
+        backoffMin = options.backoffMin ?? 1
+        backoffMax = options.backoffMax ?? 60
+        guard backoffMin <= backoffMax else {
+            throw ConfigError("BACKOFF_MIN (--backoff-min) is \(recordNumber(backoffMin)), more than BACKOFF_MAX (--backoff-max) \(recordNumber(backoffMax))")
+        }
+        stallTimeout = options.stallTimeout ?? max(5, 20 * interval)
+        summaryEvery = options.summaryEvery ?? 300
+    }
+
+    /// rss-count's source words: SOURCE as given, or the one the device's kind counts with.
+    private static func source(for device: String, _ options: BalanceOptions) throws(ConfigError) -> [String] {
+        let (kind, argument) = splitKind(device)
+        guard let argument, !argument.isEmpty, ["ethtool", "dpdk", "file"].contains(kind) else {
+            throw ConfigError("unknown device \"\(device)\"; expected ethtool:IFACE, dpdk:PORT[@PREFIX] or file:PATH")
+        }
+        if let scenario = options.scenario {
+            guard kind == "file" else { throw ConfigError("SCENARIO (--scenario) applies to file: devices, not \(device)") }
+            guard options.source == nil else { throw ConfigError("SCENARIO (--scenario) and SOURCE (--source) are both set; give one") }
+            return ["sim:\(scenario)", "--nic", argument]
+        }
+        if let source = options.source {
+            do { return try ShellWords.split(source) } catch { throw ConfigError("SOURCE (--source): \(error)") }
+        }
+        switch kind {
+        case "ethtool": return ["xdp:\(argument)"]
+        case "dpdk": return [device]
+        default: return ["sim", "--nic", argument]
+        }
+    }
+}
+
+/// The directory of the running executable: the other tools are installed beside rss-balance.
+public func executableDirectory() -> String {
+    var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX))
+    let length = buffer.withUnsafeMutableBytes { readlink("/proc/self/exe", $0.baseAddress!, $0.count) }
+    let executable = String(decoding: buffer[..<max(length, 0)], as: UTF8.self)
+    return executable.lastIndex(of: "/").map { String(executable[..<$0]) } ?? "."
+}

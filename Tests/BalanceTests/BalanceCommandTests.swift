@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NICSim
+import RSSRecords
+import Testing
+import TestSupport
+
+/// rss-balance as built, over the built rss-count, rss-plan and rss-apply on a simulated NIC's
+/// state file, read from outside as an operator would. `waitUntil` bounds are hang guards, not
+/// measurements.
+@Suite struct BalanceCommandTests {
+    let nic: NICFixture
+    /// Not the driver's default layout, so that a table put back is this one and no other.
+    static let initial = NICState(queues: 8, reta: (0..<128).map { $0 / 16 })
+
+    init() throws { nic = try NICFixture(BalanceCommandTests.initial) }
+
+    var device: String { "file:nic.json" }
+
+    /// rss-balance started in the background in the fixture's directory; its stderr in `log`.
+    func start(_ arguments: [String], log: String = "balance.log") throws -> pid_t {
+        let directory = nic.directory.path
+        let script = "cd '\(directory)' && exec '\(toolDirectory)/rss-balance' " + arguments.map { "'\($0)'" }.joined(separator: " ")
+        return try spawn(["/bin/sh", "-c", script], stdout: nic.directory.file("balance.out"), stderr: nic.directory.file(log))
+    }
+
+    /// What rss-balance has written to stderr so far (also for the messages of failed expectations).
+    func log(_ name: String = "balance.log") -> String {
+        (try? readFile(nic.directory.file(name))).map { String(decoding: $0, as: UTF8.self) } ?? "(no log)"
+    }
+
+    /// The pids of `parent`'s children running `tool`, from /proc.
+    func children(of parent: pid_t, named tool: String) throws -> [pid_t] {
+        let result = try shell("""
+            for stat in /proc/[0-9]*/stat; do
+                read -r pid comm state ppid rest < "$stat" 2>/dev/null || continue
+                [ "$ppid" = \(parent) ] && [ "$comm" = "(\(tool))" ] && echo "$pid"
+            done
+            """, in: nic.directory)
+        return result.stdoutLines.compactMap { pid_t($0) }
+    }
+
+    /// Waits until the table on the NIC is no longer `than`'s generation: a pipeline wrote one.
+    func waitForATableWrite(after generation: Int) throws -> Bool {
+        try waitUntil(seconds: 30) { try nic.file.load().generation > generation }
+    }
+
+    @Test func aFiniteSourceEndsWithStatus0AndTheTableFoundAtStartPutBack() throws {
+        try writeFile(nic.directory.file("balance.conf"), """
+            # the simulated NIC, fast
+            SCENARIO=overload
+            COUNT_OPTIONS="--fast --epochs 300 --seed 3"   # 300 plans
+            RECORDS=records
+            """)
+        let result = try shell("rss-balance \(device) --config balance.conf", in: nic.directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let plans = try readFile(nic.directory.file("records")).split(separator: 0x0a).enumerated()
+            .map { try PlanRecord(jsonLine: $1, lineNumber: $0 + 1) }
+        #expect(plans.count == 300)
+        let written = plans.filter { $0.applied != nil }
+        #expect(!written.isEmpty, "the pipeline must have changed the table")
+        #expect(written.allSatisfy { $0.reta != BalanceCommandTests.initial.reta })
+        let final = try nic.file.load()
+        #expect(final.reta == BalanceCommandTests.initial.reta, "the table found at start must be back")
+        #expect(final.generation == written.count + 1, "every plan written, then the restore")
+        #expect(result.stderr.contains("rss-balance \(device): table restored"), "\(result.stderr)")
+        // One line per event, not per plan: rss-apply refuses hundreds of stale plans here.
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.allSatisfy { $0.hasPrefix("rss-balance \(device): ") }, "\(result.stderr)")
+        #expect(lines.count < 25, "\(lines.count) lines for \(plans.count) plans:\n\(result.stderr)")
+    }
+
+    @Test func sigtermStopsTheStagesAndPutsTheTableBack() throws {
+        let pid = try start([device, "--scenario", "overload", "--interval", "0.02"])
+        #expect(try waitForATableWrite(after: 0), "no table written: \(log())")
+        kill(pid, SIGTERM)
+        #expect(exitStatus(waitingFor: pid) == 0, "\(log())")
+        #expect(try nic.file.load().reta == BalanceCommandTests.initial.reta, "\(log())")
+        let events = log()
+        #expect(events.contains("table restored"), "\(events)")
+        #expect(events.hasSuffix("stopped (exit status 0)\n"), "\(events)")
+    }
+
+    @Test func aSecondBalancerAndAPlainRssApplyAreRefusedNamingTheFirst() throws {
+        let pid = try start([device, "--scenario", "overload", "--interval", "0.05"])
+        defer { kill(pid, SIGTERM); _ = exitStatus(waitingFor: pid) }
+        #expect(try waitUntil(seconds: 30) { log().contains("pipeline 1 started") }, "\(log())")
+        let second = try shell("rss-balance \(device) --scenario overload", in: nic.directory)
+        #expect(second.status == 75)
+        #expect(second.stderr.contains("lock held by pid \(pid) "), "\(second.stderr)")
+        let apply = try shell("rss-apply \(device) < /dev/null", in: nic.directory)
+        #expect(apply.status == 75)
+        #expect(apply.stderr.contains("pid \(pid) "), "\(apply.stderr)")
+        #expect(!(log()).contains("exited"), "the first balancer's stages run on: \(log())")
+    }
+
+    @Test func aStageKilledFromOutsideRestartsThePipelineAndTheRunGoesOn() throws {
+        let pid = try start([device, "--scenario", "overload", "--interval", "0.02", "--backoff-min", "0.1"])
+        defer { kill(pid, SIGTERM); _ = exitStatus(waitingFor: pid) }
+        var planner: pid_t?
+        #expect(try waitUntil(seconds: 30) { planner = try children(of: pid, named: "rss-plan").first; return planner != nil })
+        let killed = try #require(planner)
+        kill(killed, SIGKILL)
+        #expect(try waitUntil(seconds: 30) { log().contains("pipeline 2 started") }, "\(log())")
+        let restarted = try nic.file.load().generation
+        #expect(try waitForATableWrite(after: restarted), "the restarted pipeline writes tables: \(log())")
+        let events = log()
+        #expect(events.contains("rss-balance \(device): rss-plan[\(killed)] was killed by signal 9"), "\(events)")
+        #expect(events.contains("rss-balance \(device): restarting in 0.1 s"), "\(events)")
+    }
+
+    @Test func aStageThatHangsIsFoundStalledAndRestarted() throws {
+        // rss-plan hangs the first time it is started, and runs the second time. The shell writes
+        // the wrapper: a descriptor of it open in this process could leak into a process another
+        // test starts meanwhile, and the wrapper could not be executed (ETXTBSY).
+        let made = try shell("""
+            mkdir tools && ln -s '\(toolDirectory)/rss-count' '\(toolDirectory)/rss-apply' tools/ &&
+            printf '#!/bin/sh\\n[ -e hung ] || { touch hung; exec sleep 1000; }\\nexec "%s" "$@"\\n' \\
+                '\(toolDirectory)/rss-plan' > tools/rss-plan && chmod +x tools/rss-plan
+            """, in: nic.directory)
+        try #require(made.status == 0, "\(made.stderr)")
+        let result = try shell("""
+            rss-balance \(device) --scenario overload --interval 0.02 --count-options '--epochs 100' \
+                --tools-dir tools --stall-timeout 1 --backoff-min 0.1
+            """, in: nic.directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("rss-balance \(device): stalled: no record for 1 s; stopping pipeline 1"), "\(result.stderr)")
+        #expect(result.stderr.contains("pipeline 2 started"), "\(result.stderr)")
+        #expect(try nic.file.load().reta == BalanceCommandTests.initial.reta)
+    }
+
+    @Test func aStageRefusingItsArgumentsStopsWith78WithoutRestarting() throws {
+        let result = try shell("rss-balance \(device) --plan-options '--no-such-option' --backoff-min 0.1", in: nic.directory)
+        #expect(result.status == 78, "\(result.stderr)")
+        #expect(result.stderr.contains("rss-plan[") && result.stderr.contains("] exited with status 64"), "\(result.stderr)")
+        #expect(!result.stderr.contains("pipeline 2"), "\(result.stderr)")
+        #expect(try nic.file.load() == BalanceCommandTests.initial)
+    }
+
+    @Test func aBadConfigFileStopsWith78NamingFileAndLine() throws {
+        try writeFile(nic.directory.file("bad.conf"), "INTERVAL=1\n\nPLAN_OPTION=--threshold\n")
+        let result = try shell("rss-balance \(device) --config bad.conf", in: nic.directory)
+        #expect(result.status == 78)
+        #expect(result.stderr.hasPrefix("rss-balance: bad.conf:3: unknown key \"PLAN_OPTION\""), "\(result.stderr)")
+    }
+}
