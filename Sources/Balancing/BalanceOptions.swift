@@ -8,7 +8,7 @@ public struct BalanceOptions: Equatable, Sendable {
     public var planOptions: [String]?
     public var applyOptions: [String]?
     public var migrateOptions: [String]?
-    public var migrate: [String] = []
+    public var migrate: [String]?
     public var state: String?
     public var prometheus: String?
     public var records: String?
@@ -26,43 +26,66 @@ public struct BalanceOptions: Equatable, Sendable {
         func take<Value>(_ field: WritableKeyPath<BalanceOptions, Value?>) {
             if let value = winner[keyPath: field] { merged[keyPath: field] = value }
         }
-        take(\.interval); take(\.source); take(\.scenario)
-        take(\.countOptions); take(\.planOptions); take(\.applyOptions); take(\.migrateOptions)
-        take(\.state); take(\.prometheus); take(\.records); take(\.toolsDir)
-        take(\.backoffMin); take(\.backoffMax); take(\.stallTimeout); take(\.summaryEvery)
-        if !winner.migrate.isEmpty { merged.migrate = winner.migrate }
+        BalanceOptions.texts.values.forEach(take)
+        BalanceOptions.wordLists.values.forEach(take)
+        BalanceOptions.durations.values.forEach(take)
         return merged
     }
 
-    /// The config file's keys, each with how its value is read. Each is also an option:
+    /// The config file's keys, by the kind of value they take. Each is also an option:
     /// `COUNT_OPTIONS` is `--count-options`.
-    static let keys: [String: @Sendable (inout BalanceOptions, String) throws -> Void] = [
-        "INTERVAL": { $0.interval = try seconds($1, "INTERVAL") },
-        "SOURCE": { $0.source = $1 },
-        "SCENARIO": { $0.scenario = $1 },
-        "COUNT_OPTIONS": { $0.countOptions = try ShellWords.split($1) },
-        "PLAN_OPTIONS": { $0.planOptions = try ShellWords.split($1) },
-        "APPLY_OPTIONS": { $0.applyOptions = try ShellWords.split($1) },
-        "MIGRATE_OPTIONS": { $0.migrateOptions = try ShellWords.split($1) },
-        "MIGRATE": { $0.migrate = try ShellWords.split($1) },
-        "STATE": { $0.state = $1 },
-        "PROMETHEUS": { $0.prometheus = $1 },
-        "RECORDS": { $0.records = $1 },
-        "TOOLS_DIR": { $0.toolsDir = $1 },
-        "BACKOFF_MIN": { $0.backoffMin = try seconds($1, "BACKOFF_MIN") },
-        "BACKOFF_MAX": { $0.backoffMax = try seconds($1, "BACKOFF_MAX") },
-        "STALL_TIMEOUT": { $0.stallTimeout = try seconds($1, "STALL_TIMEOUT") },
-        "SUMMARY_EVERY": { $0.summaryEvery = try seconds($1, "SUMMARY_EVERY") },
-    ]
+    static var texts: [String: WritableKeyPath<BalanceOptions, String?>] {
+        ["SOURCE": \.source, "SCENARIO": \.scenario, "STATE": \.state, "PROMETHEUS": \.prometheus,
+         "RECORDS": \.records, "TOOLS_DIR": \.toolsDir]
+    }
+    /// Split into words as a shell would.
+    static var wordLists: [String: WritableKeyPath<BalanceOptions, [String]?>] {
+        ["COUNT_OPTIONS": \.countOptions, "PLAN_OPTIONS": \.planOptions, "APPLY_OPTIONS": \.applyOptions,
+         "MIGRATE_OPTIONS": \.migrateOptions, "MIGRATE": \.migrate]
+    }
+    /// Positive numbers of seconds.
+    static var durations: [String: WritableKeyPath<BalanceOptions, Double?>] {
+        ["INTERVAL": \.interval, "BACKOFF_MIN": \.backoffMin, "BACKOFF_MAX": \.backoffMax,
+         "STALL_TIMEOUT": \.stallTimeout, "SUMMARY_EVERY": \.summaryEvery]
+    }
 
-    /// A number of seconds as a setting takes it: positive and finite.
-    static func seconds(_ text: String, _ name: String) throws(ShellWords.Problem) -> Double {
-        guard let value = Double(text) else { throw ShellWords.Problem("\(name) is \"\(text)\": expected a number of seconds") }
+    static var keys: [String] { Array(texts.keys) + Array(wordLists.keys) + Array(durations.keys) }
+
+    /// A config file key's setting, by the kind of value it takes.
+    enum Field {
+        case text(WritableKeyPath<BalanceOptions, String?>)
+        case words(WritableKeyPath<BalanceOptions, [String]?>)
+        case seconds(WritableKeyPath<BalanceOptions, Double?>)
+    }
+
+    static func field(_ key: String) -> Field? {
+        texts[key].map(Field.text) ?? wordLists[key].map(Field.words) ?? durations[key].map(Field.seconds)
+    }
+
+    /// Sets `field`, the config file's `key`, from its `value`.
+    mutating func set(_ field: Field, key: String, to value: String) throws(ConfigError) {
+        switch field {
+        case .text(let path): self[keyPath: path] = value
+        case .words(let path): self[keyPath: path] = try BalanceOptions.words(value, key)
+        case .seconds(let path): self[keyPath: path] = try BalanceOptions.seconds(value, key)
+        }
+    }
+
+    /// A number of seconds as a setting named `name` takes it: positive and finite.
+    static func seconds(_ text: String, _ name: String) throws(ConfigError) -> Double? {
+        guard let value = Double(text) else { throw ConfigError("\(name) is \"\(text)\": expected a number of seconds") }
         return try checkedSeconds(value, name)
     }
 
-    public static func checkedSeconds(_ value: Double, _ name: String) throws(ShellWords.Problem) -> Double {
-        guard value > 0, value.isFinite else { throw ShellWords.Problem("\(name) is \(value): it must be a positive number of seconds") }
+    public static func checkedSeconds(_ value: Double?, _ name: String) throws(ConfigError) -> Double? {
+        guard let value else { return nil }
+        guard value > 0, value.isFinite else { throw ConfigError("\(name) is \(value): it must be a positive number of seconds") }
         return value
+    }
+
+    /// The words of the setting `name`'s `text`, split as a shell would.
+    public static func words(_ text: String?, _ name: String) throws(ConfigError) -> [String]? {
+        guard let text else { return nil }
+        do { return try ShellWords.split(text) } catch { throw ConfigError("\(name): \(error)") }
     }
 }

@@ -39,7 +39,7 @@ public struct BalanceSettings: Sendable {
                             + ["--interval", recordNumber(interval)] + (options.countOptions ?? [])),
                       Stage("rss-plan", (options.state.map { ["--state", $0] } ?? []) + (options.planOptions ?? [])),
                       Stage("rss-apply", [device] + (options.applyOptions ?? []), takesTheLock: true)]
-        if !options.migrate.isEmpty { stages.append(Stage("rss-migrate", options.migrate + (options.migrateOptions ?? []))) }
+        if let sockets = options.migrate, !sockets.isEmpty { stages.append(Stage("rss-migrate", sockets + (options.migrateOptions ?? []))) }
         if let prometheus = options.prometheus { stages.append(Stage("rss-report", ["--follow", "--prometheus", prometheus])) }
         self.stages = stages
         toolsDirectory = options.toolsDir ?? ownDirectory

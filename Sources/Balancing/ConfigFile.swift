@@ -34,20 +34,21 @@ public enum ConfigFile {
                 throw fail("expected KEY=VALUE, found \"\(trimmed)\"")
             }
             let key = String(trimmed[..<equals])
-            guard let assign = BalanceOptions.keys[key] else {
-                throw fail("unknown key \"\(key)\"; expected one of \(BalanceOptions.keys.keys.sorted().joined(separator: ", "))")
+            guard let field = BalanceOptions.field(key) else {
+                throw fail("unknown key \"\(key)\"; expected one of \(BalanceOptions.keys.sorted().joined(separator: ", "))")
             }
             if let earlier = given[key] { throw fail("\(key) was already set on line \(earlier)") }
             given[key] = number
+            let words: [String]
             do {
-                let words = try ShellWords.split(String(trimmed[trimmed.index(after: equals)...]))
-                guard words.count <= 1 else {
-                    throw ShellWords.Problem("\(key): the value has unquoted blanks; quote it: \(key)=\"\(words.joined(separator: " "))\"")
-                }
-                try assign(&options, words.first ?? "")
+                words = try ShellWords.split(String(trimmed[trimmed.index(after: equals)...]))
             } catch {
-                throw fail("\(error)")
+                throw fail(error.description)
             }
+            guard words.count <= 1 else {
+                throw fail("\(key): the value has unquoted blanks; quote it: \(key)=\"\(words.joined(separator: " "))\"")
+            }
+            do throws(ConfigError) { try options.set(field, key: key, to: words.first ?? "") } catch { throw fail(error.description) }
         }
         return options
     }

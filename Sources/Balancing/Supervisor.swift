@@ -61,7 +61,9 @@ public final class Supervisor {
     /// Runs pipeline after pipeline; the status to exit with.
     private func superviseUntilStopped(_ device: DeviceGuard) -> Int32 {
         var delay = settings.backoffMin
-        for number in 1... {
+        var number = 0
+        while true {
+            number += 1
             switch runPipeline(number, handing: device.writerLock) {
             case .finished, .stopRequested:
                 return 0
@@ -74,7 +76,6 @@ public final class Supervisor {
                 delay = min(delay * 2, settings.backoffMax)
             }
         }
-        return 0
     }
 
     private func runPipeline(_ number: Int, handing lock: FileLock?) -> Outcome {

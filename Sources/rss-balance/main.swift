@@ -88,22 +88,18 @@ struct RSSBalance: ParsableCommand {
     /// The options given here, checked as the config file's are.
     private func commandLine() throws(ConfigError) -> BalanceOptions {
         var options = BalanceOptions()
-        do throws(ShellWords.Problem) {
-            options.interval = try interval.map { value throws(ShellWords.Problem) in try BalanceOptions.checkedSeconds(value, "--interval") }
-            options.backoffMin = try backoffMin.map { value throws(ShellWords.Problem) in try BalanceOptions.checkedSeconds(value, "--backoff-min") }
-            options.backoffMax = try backoffMax.map { value throws(ShellWords.Problem) in try BalanceOptions.checkedSeconds(value, "--backoff-max") }
-            options.stallTimeout = try stallTimeout.map { value throws(ShellWords.Problem) in try BalanceOptions.checkedSeconds(value, "--stall-timeout") }
-            options.summaryEvery = try summaryEvery.map { value throws(ShellWords.Problem) in try BalanceOptions.checkedSeconds(value, "--summary-every") }
-            options.countOptions = try countOptions.map(ShellWords.split)
-            options.planOptions = try planOptions.map(ShellWords.split)
-            options.applyOptions = try applyOptions.map(ShellWords.split)
-            options.migrateOptions = try migrateOptions.map(ShellWords.split)
-        } catch {
-            throw ConfigError(error.description)
-        }
+        options.interval = try BalanceOptions.checkedSeconds(interval, "--interval")
+        options.backoffMin = try BalanceOptions.checkedSeconds(backoffMin, "--backoff-min")
+        options.backoffMax = try BalanceOptions.checkedSeconds(backoffMax, "--backoff-max")
+        options.stallTimeout = try BalanceOptions.checkedSeconds(stallTimeout, "--stall-timeout")
+        options.summaryEvery = try BalanceOptions.checkedSeconds(summaryEvery, "--summary-every")
+        options.countOptions = try BalanceOptions.words(countOptions, "--count-options")
+        options.planOptions = try BalanceOptions.words(planOptions, "--plan-options")
+        options.applyOptions = try BalanceOptions.words(applyOptions, "--apply-options")
+        options.migrateOptions = try BalanceOptions.words(migrateOptions, "--migrate-options")
         options.source = source
         options.scenario = scenario
-        options.migrate = migrate
+        options.migrate = migrate.isEmpty ? nil : migrate
         options.state = state
         options.prometheus = prometheus
         options.records = records

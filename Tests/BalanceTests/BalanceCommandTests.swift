@@ -18,6 +18,12 @@ import TestSupport
 
     var device: String { "file:nic.json" }
 
+    /// rss-balance run to its end. `timeout` is a hang guard, not a measurement: a balancer that
+    /// restarts instead of ending would otherwise hang the test (status 124 then).
+    func run(_ arguments: String) throws -> ShellResult {
+        try shell("timeout -k 5 120 rss-balance \(device) \(arguments)", in: nic.directory)
+    }
+
     /// rss-balance started in the background in the fixture's directory; its stderr in `log`.
     func start(_ arguments: [String], log: String = "balance.log") throws -> pid_t {
         let directory = nic.directory.path
@@ -53,7 +59,7 @@ import TestSupport
             COUNT_OPTIONS="--fast --epochs 300 --seed 3"   # 300 plans
             RECORDS=records
             """)
-        let result = try shell("rss-balance \(device) --config balance.conf", in: nic.directory)
+        let result = try run("--config balance.conf")
         #expect(result.status == 0, "\(result.stderr)")
         let plans = try readFile(nic.directory.file("records")).split(separator: 0x0a).enumerated()
             .map { try PlanRecord(jsonLine: $1, lineNumber: $0 + 1) }
@@ -85,8 +91,8 @@ import TestSupport
     @Test func aSecondBalancerAndAPlainRssApplyAreRefusedNamingTheFirst() throws {
         let pid = try start([device, "--scenario", "overload", "--interval", "0.05"])
         defer { kill(pid, SIGTERM); _ = exitStatus(waitingFor: pid) }
-        #expect(try waitUntil(seconds: 30) { log().contains("pipeline 1 started") }, "\(log())")
-        let second = try shell("rss-balance \(device) --scenario overload", in: nic.directory)
+        #expect(waitUntil(seconds: 30) { log().contains("pipeline 1 started") }, "\(log())")
+        let second = try run("--scenario overload")
         #expect(second.status == 75)
         #expect(second.stderr.contains("lock held by pid \(pid) "), "\(second.stderr)")
         let apply = try shell("rss-apply \(device) < /dev/null", in: nic.directory)
@@ -102,7 +108,7 @@ import TestSupport
         #expect(try waitUntil(seconds: 30) { planner = try children(of: pid, named: "rss-plan").first; return planner != nil })
         let killed = try #require(planner)
         kill(killed, SIGKILL)
-        #expect(try waitUntil(seconds: 30) { log().contains("pipeline 2 started") }, "\(log())")
+        #expect(waitUntil(seconds: 30) { log().contains("pipeline 2 started") }, "\(log())")
         let restarted = try nic.file.load().generation
         #expect(try waitForATableWrite(after: restarted), "the restarted pipeline writes tables: \(log())")
         let events = log()
@@ -120,10 +126,8 @@ import TestSupport
                 '\(toolDirectory)/rss-plan' > tools/rss-plan && chmod +x tools/rss-plan
             """, in: nic.directory)
         try #require(made.status == 0, "\(made.stderr)")
-        let result = try shell("""
-            rss-balance \(device) --scenario overload --interval 0.02 --count-options '--epochs 100' \
-                --tools-dir tools --stall-timeout 1 --backoff-min 0.1
-            """, in: nic.directory)
+        let result = try run("--scenario overload --interval 0.02 --count-options '--epochs 100' "
+            + "--tools-dir tools --stall-timeout 1 --backoff-min 0.1")
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("rss-balance \(device): stalled: no record for 1 s; stopping pipeline 1"), "\(result.stderr)")
         #expect(result.stderr.contains("pipeline 2 started"), "\(result.stderr)")
@@ -131,7 +135,7 @@ import TestSupport
     }
 
     @Test func aStageRefusingItsArgumentsStopsWith78WithoutRestarting() throws {
-        let result = try shell("rss-balance \(device) --plan-options '--no-such-option' --backoff-min 0.1", in: nic.directory)
+        let result = try run("--plan-options '--no-such-option' --backoff-min 0.1")
         #expect(result.status == 78, "\(result.stderr)")
         #expect(result.stderr.contains("rss-plan[") && result.stderr.contains("] exited with status 64"), "\(result.stderr)")
         #expect(!result.stderr.contains("pipeline 2"), "\(result.stderr)")
@@ -140,7 +144,7 @@ import TestSupport
 
     @Test func aBadConfigFileStopsWith78NamingFileAndLine() throws {
         try writeFile(nic.directory.file("bad.conf"), "INTERVAL=1\n\nPLAN_OPTION=--threshold\n")
-        let result = try shell("rss-balance \(device) --config bad.conf", in: nic.directory)
+        let result = try run("--config bad.conf")
         #expect(result.status == 78)
         #expect(result.stderr.hasPrefix("rss-balance: bad.conf:3: unknown key \"PLAN_OPTION\""), "\(result.stderr)")
     }
