@@ -10,7 +10,7 @@ import TestSupport
         return parts.joined(separator: "/")
     }()
 
-    static let tools = ["rss-count", "rss-plan", "rss-apply", "rss-migrate", "rss-report", "rss-irq", "rsspp-sink"]
+    static let tools = ["rss-count", "rss-plan", "rss-apply", "rss-migrate", "rss-report", "rss-irq", "rss-balance", "rsspp-sink"]
     /// The tools with completion scripts (rsspp-sink is C, without swift-argument-parser).
     static let completedTools = tools.filter { $0 != "rsspp-sink" }
 
@@ -81,12 +81,16 @@ import TestSupport
 
         // The loop on the simulated NIC, from the installed tools alone (the counter runs ahead of
         // the planner with --fast, so plans are rebased rather than refused as stale).
+        // rss-balance finds the stages beside itself.
         let pipeline = try Self.outsideTheTree("""
             rss-count sim:elephants --fast --epochs 5 --nic nic.json | rss-plan | rss-apply file:nic.json --stale-plan rebase > applied
             grep -c '"applied"' applied
+            rss-balance file:nic.json --scenario elephants --count-options '--fast --epochs 5' \
+                --apply-options '--stale-plan rebase' --records balanced
+            grep -c '"applied"' balanced
             """, prefix: prefix, in: directory)
         #expect(pipeline.status == 0, "\(pipeline.stderr)")
-        #expect(pipeline.stdoutLines == ["5"])
+        #expect(pipeline.stdoutLines == ["5", "5"])
 
         // The service runs the installed rss-balance, and systemd finds nothing to object to in it.
         let unit = "\(prefix)/lib/systemd/system/rsspp@.service"
