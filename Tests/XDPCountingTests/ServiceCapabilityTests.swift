@@ -69,8 +69,8 @@ struct ServiceCapabilityTests {
 
     /// In a /run of its own, empty as after boot: rss-apply makes /run/rsspp for its lock, a second
     /// writer of the device is turned away naming the first, and the simulated NIC's loop applies
-    /// every plan.
-    @Test func rssApplyTakesTheDevicesLockAndWritesTables() throws {
+    /// every plan, by hand and under rss-balance (its lock handed to rss-apply).
+    @Test func rssApplyAndRssBalanceTakeTheDevicesLockAndWriteTables() throws {
         let veth = try VethFixture(queues: 4)
         let directory = try TemporaryDirectory(area: "service")
         let setpriv = Self.setpriv(Self.granted).joined(separator: " ")
@@ -88,11 +88,14 @@ struct ServiceCapabilityTests {
             wait $! && echo "first 0"
             \(setpriv) sh -c 'rss-count sim:elephants --fast --epochs 5 --nic nic.json | rss-plan |
                 rss-apply file:nic.json --stale-plan rebase' | grep -c '"applied"'
+            \(setpriv) rss-balance file:nic.json --scenario elephants --count-options '--fast --epochs 5' \\
+                --apply-options '--stale-plan rebase' --records balanced 2> balance.err
+            grep -c '"applied"' balanced
             """)
         let run = try shell("timeout 120 unshare --mount --propagation private sh run.sh", in: directory)
-        let errors = ["first.err", "second.err"].map { String(decoding: (try? readFile(directory.file($0))) ?? [], as: UTF8.self) }
+        let errors = ["first.err", "second.err", "balance.err"].map { String(decoding: (try? readFile(directory.file($0))) ?? [], as: UTF8.self) }
         #expect(run.status == 0, "\(run.stderr) \(errors)")
-        #expect(run.stdoutLines == ["second 75", "first 0", "5"], "\(run.stderr) \(errors)")
+        #expect(run.stdoutLines == ["second 75", "first 0", "5", "5"], "\(run.stderr) \(errors)")
         #expect(errors[1].contains("ethtool:\(veth.local): pid ") && errors[1].contains("/run/rsspp/"), "\(errors[1])")
     }
 }
