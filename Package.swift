@@ -155,7 +155,7 @@ let package = Package(
         // Runs the built tools end to end, alone and in pipelines.
         .testTarget(name: "PipelineTests", dependencies: [
             "NICSim", "RSSRecords", "TestSupport", "rss-count", "rss-plan", "rss-apply", "rss-report", "rss-migrate",
-            "rss-irq", "rsspp-sink"]),
+            "rss-irq", "rsspp-sink", "rss-balance"]),
         // The config file's parser, and rss-balance run as built over the other tools: restarts,
         // stalls, locks and the table put back.
         .testTarget(name: "BalanceTests", dependencies: [

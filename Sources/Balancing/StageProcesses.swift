@@ -111,11 +111,13 @@ struct PipelineProcesses {
 
     /// Collects the stages that have exited; returns their indices.
     mutating func reapExited() -> [Int] {
-        stages.indices.filter { index in
-            guard stages[index].exit == nil, let exit = reap(stages[index].pid, waiting: false) else { return false }
+        var exited: [Int] = []
+        for index in stages.indices where stages[index].exit == nil {
+            guard let exit = reap(stages[index].pid, waiting: false) else { continue }
             stages[index].exit = exit
-            return true
+            exited.append(index)
         }
+        return exited
     }
 
     var allExited: Bool { stages.allSatisfy { $0.exit != nil } }
@@ -125,9 +127,10 @@ struct PipelineProcesses {
     mutating func close() -> (output: [ArraySlice<UInt8>], errors: [(Int, [ArraySlice<UInt8>])]) {
         let rest = output.read()
         Glibc.close(output.fd)
-        let errors = stages.indices.map { index in
-            defer { Glibc.close(stages[index].errors.fd) }
-            return (index, stages[index].errors.read())
+        var errors: [(Int, [ArraySlice<UInt8>])] = []
+        for index in stages.indices {
+            errors.append((index, stages[index].errors.read()))
+            Glibc.close(stages[index].errors.fd)
         }
         return (rest, errors)
     }

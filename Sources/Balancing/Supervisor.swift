@@ -31,6 +31,7 @@ public final class Supervisor {
     /// Runs until the source ends, a signal or a configuration error; returns the exit status.
     public func run() -> Int32 {
         SignalPipe.install()
+        // A log reader that went away must not end rss-balance (SIGPIPE) before it restores the table.
         RecordOutput.prepare()
         let device: DeviceGuard
         do {
@@ -60,7 +61,7 @@ public final class Supervisor {
 
     /// Runs pipeline after pipeline; the status to exit with.
     private func superviseUntilStopped(_ device: DeviceGuard) -> Int32 {
-        var delay = settings.backoffMin
+        var backoff = Backoff(min: settings.backoffMin, max: settings.backoffMax)
         var number = 0
         while true {
             number += 1
@@ -70,10 +71,9 @@ public final class Supervisor {
             case .configurationError:
                 return ExitStatus.configuration
             case .failed(let ranFor):
-                if ranFor > settings.backoffMax { delay = settings.backoffMin }
+                let delay = backoff.delay(afterARunOf: ranFor)
                 log.event("restarting in \(seconds(delay)) s")
                 if !sleepUnlessStopped(delay) { return 0 }
-                delay = min(delay * 2, settings.backoffMax)
             }
         }
     }

@@ -77,10 +77,13 @@ import TestSupport
         #expect(lines.count < 25, "\(lines.count) lines for \(plans.count) plans:\n\(result.stderr)")
     }
 
-    @Test func sigtermStopsTheStagesAndPutsTheTableBack() throws {
-        let pid = try start([device, "--scenario", "overload", "--interval", "0.02"])
+    @Test(arguments: [SIGTERM, SIGINT])
+    func aSignalStopsTheStagesAndPutsTheTableBack(signal: Int32) throws {
+        let pid = try start([device, "--scenario", "overload", "--interval", "0.02", "--summary-every", "0.2"])
         #expect(try waitForATableWrite(after: 0), "no table written: \(log())")
-        kill(pid, SIGTERM)
+        // A summary comes every --summary-every seconds, not only at the end.
+        #expect(waitUntil(seconds: 30) { log().contains("rss-balance \(device): summary: ") }, "\(log())")
+        kill(pid, signal)
         #expect(exitStatus(waitingFor: pid) == 0, "\(log())")
         #expect(try nic.file.load().reta == BalanceCommandTests.initial.reta, "\(log())")
         let events = log()
@@ -99,6 +102,27 @@ import TestSupport
         #expect(apply.status == 75)
         #expect(apply.stderr.contains("pid \(pid) "), "\(apply.stderr)")
         #expect(!(log()).contains("exited"), "the first balancer's stages run on: \(log())")
+    }
+
+    /// The hand-over on its own: a shell holds the writer lock on descriptor 7 and starts
+    /// rss-apply, which inherits it; named in RSSPP_HELD_LOCKS it is taken over, and the lock
+    /// file keeps naming the shell.
+    @Test func rssApplyTakesOverTheLockItIsHandedAndOnlyThat() throws {
+        let result = try shell("""
+            echo "pid $$ (the holder)" > .nic.json.writer
+            exec 7< .nic.json.writer
+            flock -n 7 || exit 99
+            RSSPP_HELD_LOCKS="$PWD/.nic.json.writer=7" rss-apply \(device) < /dev/null; echo "handed $?"
+            RSSPP_HELD_LOCKS="$PWD/.nic.json.writer=6" rss-apply \(device) < /dev/null; echo "elsewhere $?"
+            rss-apply \(device) < /dev/null; echo "not handed $?"
+            cat .nic.json.writer
+            echo "pid $$"
+            """, in: nic.directory)
+        let lines = result.stdoutLines
+        try #require(lines.count == 5, "\(result.stdout)\(result.stderr)")
+        #expect(lines[0...2] == ["handed 0", "elsewhere 75", "not handed 75"], "\(result.stderr)")
+        #expect(lines[3] == lines[4] + " (the holder)", "the lock file names the holder still")
+        #expect(result.stderr.contains("\(lines[4]) (the holder) is writing its tables"), "\(result.stderr)")
     }
 
     @Test func aStageKilledFromOutsideRestartsThePipelineAndTheRunGoesOn() throws {
@@ -139,6 +163,14 @@ import TestSupport
         #expect(result.status == 78, "\(result.stderr)")
         #expect(result.stderr.contains("rss-plan[") && result.stderr.contains("] exited with status 64"), "\(result.stderr)")
         #expect(!result.stderr.contains("pipeline 2"), "\(result.stderr)")
+        #expect(try nic.file.load() == BalanceCommandTests.initial)
+    }
+
+    @Test func toolsMissingFromTheToolsDirectoryStop78() throws {
+        let result = try run("--tools-dir \(nic.directory.path)")
+        #expect(result.status == 78, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("rss-balance \(device): cannot start pipeline 1: cannot start \(nic.directory.path)/rss-count: "
+            + "No such file or directory"), "\(result.stderr)")
         #expect(try nic.file.load() == BalanceCommandTests.initial)
     }
 

@@ -13,7 +13,7 @@ private func headerVersion() throws -> String {
 }
 
 @Suite struct VersionTests {
-    @Test(arguments: ["rss-count", "rss-plan", "rss-apply", "rss-report", "rss-migrate", "rss-irq", "rsspp-sink"])
+    @Test(arguments: ["rss-count", "rss-plan", "rss-apply", "rss-report", "rss-migrate", "rss-irq", "rsspp-sink", "rss-balance"])
     func everyToolPrintsTheRelease(tool: String) throws {
         let result = try shell("\(tool) --version", in: TemporaryDirectory())
         #expect(result.status == 0)
