@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import RSSRecords
 import Testing
 import TestSupport
 
@@ -45,13 +44,7 @@ struct ServiceCapabilityTests {
                                           under: Self.setpriv(Self.granted))
         let attached = try counter.waitUntilAttached(to: veth.local)
         #expect(attached.name.hasPrefix("rsspp_"))
-        try counter.waitForRecord()
-        try veth.send(VethCountingTests.traffic)
-        #expect(counter.waitForEnd() == 0, "\(counter.errors)")
-        #expect(try AttachedXDP.on(veth.local) == nil, "rss-count must detach when it ends")
-        let records = try counter.records.split(separator: "\n").enumerated().map { line, text in
-            try LoadRecord(jsonLine: Array(text.utf8), lineNumber: line + 1)
-        }
+        let records = try counter.records(counting: VethCountingTests.traffic, from: veth)
         #expect(records.count == 6)
         #expect(records.flatMap(\.packets).reduce(0, +) == VethCountingTests.traffic.count, "\(counter.errors)")
     }

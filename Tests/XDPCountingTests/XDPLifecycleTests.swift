@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import RSSRecords
 import Testing
 import TestSupport
 
@@ -126,6 +127,18 @@ final class BackgroundCount {
 
     var errors: String { String(decoding: (try? readFile(directory.file("errors"))) ?? [], as: UTF8.self) }
     var records: String { String(decoding: (try? readFile(directory.file("records"))) ?? [], as: UTF8.self) }
+
+    /// Sends `frames` from `veth`'s peer after the first record (the first reading is taken by
+    /// then: every frame sent counts), waits for the run to end by itself, detached; its records.
+    func records(counting frames: [[UInt8]], from veth: VethFixture) throws -> [LoadRecord] {
+        try waitForRecord()
+        try veth.send(frames)
+        #expect(waitForEnd() == 0, "\(errors)")
+        #expect(try AttachedXDP.on(veth.local) == nil, "rss-count must detach when it ends")
+        return try records.split(separator: "\n").enumerated().map { line, text in
+            try LoadRecord(jsonLine: Array(text.utf8), lineNumber: line + 1)
+        }
+    }
 
     /// The program once iproute2 shows one on `interface`: polled, as attaching takes a moment.
     func waitUntilAttached(to interface: String) throws -> AttachedXDP {
