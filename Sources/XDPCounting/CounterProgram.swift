@@ -18,7 +18,7 @@ public struct BPFError: Error, CustomStringConvertible {
     public var description: String {
         let reason = String(cString: strerror(errno))
         switch errno {
-        case EPERM, EACCES: return "\(operation): \(reason) (loading BPF needs root or CAP_BPF and CAP_NET_ADMIN)"
+        case EPERM, EACCES: return "\(operation): \(reason) (loading BPF needs root, or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)"
         default: return "\(operation): \(reason)"
         }
     }

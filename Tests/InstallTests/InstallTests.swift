@@ -10,7 +10,7 @@ import TestSupport
         return parts.joined(separator: "/")
     }()
 
-    static let tools = ["rss-count", "rss-plan", "rss-apply", "rss-migrate", "rss-report", "rss-irq", "rss-dpdk", "rsspp-sink"]
+    static let tools = ["rss-count", "rss-plan", "rss-apply", "rss-migrate", "rss-report", "rss-irq", "rss-dpdk", "rss-balance", "rsspp-sink"]
     /// The tools that link DPDK: rsspp-sink, and rss-dpdk for rss-count and rss-apply, so that a
     /// host without DPDK runs all others.
     static let linkingDPDK = ["rss-dpdk", "rsspp-sink"]
@@ -62,7 +62,8 @@ import TestSupport
                                              "\(prefix)/share/zsh/site-functions/_\($0)",
                                              "\(prefix)/share/fish/vendor_completions.d/\($0).fish"] }
             + ["include/rsspp_dpdk.h", "include/rsspp_owner.h", "lib/librsspp_dpdk.so", "lib/librsspp_owner.a",
-               "lib/pkgconfig/rsspp-dpdk.pc", "lib/pkgconfig/rsspp-owner.pc"].map { "\(prefix)/\($0)" }
+               "lib/pkgconfig/rsspp-dpdk.pc", "lib/pkgconfig/rsspp-owner.pc", "lib/systemd/system/rsspp@.service"]
+                .map { "\(prefix)/\($0)" }
         #expect(expected.filter { !manifest.contains($0) } == [], "missing from \(manifest)")
 
         // The Swift runtime is inside the binaries: no libswift*, nothing of the toolchain's; DPDK
@@ -90,12 +91,24 @@ import TestSupport
 
         // The loop on the simulated NIC, from the installed tools alone (the counter runs ahead of
         // the planner with --fast, so plans are rebased rather than refused as stale).
+        // rss-balance finds the stages beside itself.
         let pipeline = try Self.outsideTheTree("""
             rss-count sim:elephants --fast --epochs 5 --nic nic.json | rss-plan | rss-apply file:nic.json --stale-plan rebase > applied
             grep -c '"applied"' applied
+            rss-balance file:nic.json --scenario elephants --count-options '--fast --epochs 5' \
+                --apply-options '--stale-plan rebase' --records balanced
+            grep -c '"applied"' balanced
             """, prefix: prefix, in: directory)
         #expect(pipeline.status == 0, "\(pipeline.stderr)")
-        #expect(pipeline.stdoutLines == ["5"])
+        #expect(pipeline.stdoutLines == ["5", "5"])
+
+        // The service runs the installed rss-balance, and systemd finds nothing to object to in it.
+        let unit = "\(prefix)/lib/systemd/system/rsspp@.service"
+        let command = try shell("sed -n 's/^ExecStart=//p' '\(unit)'", in: directory)
+        #expect(command.stdoutLines == ["\(prefix)/bin/rss-balance ethtool:%i --config /etc/rsspp/%i.conf"])
+        let verified = try shell("systemd-analyze verify --man=no '\(prefix)/lib/systemd/system/rsspp@eth0.service'",
+                                 in: directory)
+        #expect(verified.status == 0 && verified.stderr.isEmpty, "\(verified.stderr)")
 
         let extras = try Self.outsideTheTree("""
             mandoc -Tutf8 '\(prefix)/share/man/man1/rss-plan.1' | sed 's/.\\x08//g' | grep -qx SYNOPSIS

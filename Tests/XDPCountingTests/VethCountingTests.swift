@@ -128,15 +128,7 @@ struct VethCountCommandTests {
         #expect(toolExists("rss-count"), "rss-count must be built next to the tests")
         let veth = try VethFixture(queues: 4)
         let counter = try BackgroundCount("xdp:\(veth.local) --hash soft --cpus 0-3 --interval 0.3 --epochs 6")
-        // After its first record, its first reading is taken: every frame sent from now on counts.
-        try counter.waitForRecord()
-        try veth.send(VethCountingTests.traffic)
-        #expect(counter.waitForEnd() == 0, "\(counter.errors)")
-
-        #expect(try AttachedXDP.on(veth.local) == nil, "rss-count must detach when it ends")
-        let records = try counter.records.split(separator: "\n").enumerated().map { line, text in
-            try LoadRecord(jsonLine: Array(text.utf8), lineNumber: line + 1)
-        }
+        let records = try counter.records(counting: VethCountingTests.traffic, from: veth)
         #expect(records.count == 6)
         var packets = [Int](repeating: 0, count: 128)
         for record in records { packets = zip(packets, record.packets).map(+) }

@@ -26,6 +26,18 @@ final class VethFixture {
         peer = "xdp\(tag)b"
         self.queues = queues
         directory = try TemporaryDirectory()
+        do {
+            try make()
+        } catch {
+            removeAll()
+            throw error
+        }
+    }
+
+    deinit { removeAll() }
+
+    /// Makes the pair; again after `remove()`, as a device that went away comes back.
+    func make() throws {
         let script = """
             set -e
             ip link add \(local) numtxqueues \(queues) numrxqueues \(queues) type veth \
@@ -36,13 +48,14 @@ final class VethFixture {
             ip -n \(namespace.name) link set \(peer) up
             """
         let result = try shell(script, in: directory)
-        guard result.status == 0 else {
-            removeAll()
-            throw TestFailure("setting up veth in \(namespace.name) failed: \(result.stderr)")
-        }
+        guard result.status == 0 else { throw TestFailure("setting up veth in \(namespace.name) failed: \(result.stderr)") }
     }
 
-    deinit { removeAll() }
+    /// Deletes the pair, as a NIC goes away (unplugged, its driver unloaded).
+    func remove() throws {
+        let result = try shell("ip link del \(local)", in: directory)
+        guard result.status == 0 else { throw TestFailure("ip link del \(local): \(result.stderr)") }
+    }
 
     /// The namespace goes with its own deinit, and the peer in it; the local end goes here.
     private func removeAll() {

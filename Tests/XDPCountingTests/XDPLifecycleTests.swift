@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import RSSRecords
 import Testing
 import TestSupport
 
@@ -102,7 +103,7 @@ struct XDPLifecycleTests {
                             in: directory)
         #expect(run.status == 69)
         let first = run.stderr.split(separator: "\n").first ?? ""
-        #expect(first.contains("CAP_BPF") && first.contains("CAP_NET_ADMIN"), "\(run.stderr)")
+        #expect(first.contains("CAP_BPF") && first.contains("CAP_PERFMON") && first.contains("CAP_NET_ADMIN"), "\(run.stderr)")
         #expect(try AttachedXDP.on(veth.local) == nil)
     }
 
@@ -157,9 +158,10 @@ final class BackgroundCount {
     private let directory: TemporaryDirectory
     private var status: Int32?
 
-    init(_ arguments: String) throws {
+    /// `wrapper`, when given, runs rss-count (its first word a program's full path, as `setpriv`).
+    init(_ arguments: String, under wrapper: [String] = []) throws {
         directory = try TemporaryDirectory(area: "xdp")
-        pid = try spawn([toolDirectory + "/rss-count"] + arguments.split(separator: " ").map(String.init),
+        pid = try spawn(wrapper + [toolDirectory + "/rss-count"] + arguments.split(separator: " ").map(String.init),
                         stdout: directory.file("records"), stderr: directory.file("errors"))
     }
 
@@ -167,6 +169,18 @@ final class BackgroundCount {
 
     var errors: String { String(decoding: (try? readFile(directory.file("errors"))) ?? [], as: UTF8.self) }
     var records: String { String(decoding: (try? readFile(directory.file("records"))) ?? [], as: UTF8.self) }
+
+    /// Sends `frames` from `veth`'s peer after the first record (the first reading is taken by
+    /// then: every frame sent counts), waits for the run to end by itself, detached; its records.
+    func records(counting frames: [[UInt8]], from veth: VethFixture) throws -> [LoadRecord] {
+        try waitForRecord()
+        try veth.send(frames)
+        #expect(waitForEnd() == 0, "\(errors)")
+        #expect(try AttachedXDP.on(veth.local) == nil, "rss-count must detach when it ends")
+        return try records.split(separator: "\n").enumerated().map { line, text in
+            try LoadRecord(jsonLine: Array(text.utf8), lineNumber: line + 1)
+        }
+    }
 
     /// The program once iproute2 shows one on `interface`: polled, as attaching takes a moment.
     func waitUntilAttached(to interface: String) throws -> AttachedXDP {

@@ -32,15 +32,31 @@ ensure_packages() {
 # control socket.
 build_packages=(libpcap-dev libbpf-dev libxdp-dev linux-libc-dev pkg-config libdpdk-dev libjansson-dev)
 # What the tests need besides: mandoc for the man page lint, iproute2 and ethtool for the veth
-# tests, xdp-tools (xdp-loader) for another user's program in libxdp's dispatcher, and
-# prometheus_client's text-format parser, which reads rss-report's metrics file.
-test_packages=(mandoc iproute2 ethtool xdp-tools python3-prometheus-client)
+# tests, xdp-tools (xdp-loader) for another user's program in libxdp's dispatcher,
+# prometheus_client's text-format parser, which reads rss-report's metrics file, and
+# systemd-analyze, which checks the installed rsspp@.service (nothing is started).
+test_packages=(mandoc iproute2 ethtool xdp-tools python3-prometheus-client systemd)
 
 # field NAME LINE: the number after "NAME": in a JSON line.
 field() { grep -o "\"$1\":[0-9.e+-]*" <<< "$2" | head -1 | cut -d: -f2; }
 # stats: "MIN MEDIAN MAX" of the numbers on stdin, one a line.
 stats() { sort -g | awk '{v[NR]=$1} END {print v[1], (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2, v[NR]}'; }
 median() { stats | cut -d' ' -f2; }
+
+# replace_section FILE HEADING: FILE with its section HEADING (from that line to the next "## "
+# heading) left out and the section on stdin added at the end, replaced whole (temporary file, rename).
+replace_section() {
+    { awk -v heading="$2" '
+          $0 == heading { skip = 1; next }
+          skip && /^## / { skip = 0 }
+          skip { next }
+          /^$/ { blanks++; next }
+          { for (; blanks > 0; blanks--) print ""; print }' "$1"
+      echo; cat; } > "$1.new"
+    mv "$1.new" "$1"
+}
+# markdown_section FILE HEADING: that section of FILE, from its heading to the next "## " heading.
+markdown_section() { awk -v heading="$2" '$0 == heading {keep = 1; print; next} keep && /^## / {keep = 0} keep' "$1"; }
 
 # hugepages_reserve PAGES DIR: adds PAGES 2 MB pages to the kernel's pool (under the lock the
 # DPDK tests take too, so that concurrent reservations add up) and mounts hugetlbfs on DIR.
