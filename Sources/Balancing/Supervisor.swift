@@ -16,9 +16,7 @@ public final class Supervisor {
     private var tally = PlanTally()
     private var nextSummary = 0.0
     private var limits: [String: ForwardingLimit] = [:]
-    private var records: Int32?
-    /// Set once a record could not be written to RECORDS: the run stops with status 74.
-    private var recordsFailed = false
+    private var records: RecordsFile?
     private var stopRequested = false
 
     /// How long stages get to end after SIGTERM before SIGKILL.
@@ -43,12 +41,10 @@ public final class Supervisor {
             return stopped(error.status)
         }
         if let path = settings.records {
-            let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-            guard fd >= 0 else {
-                log.event("RECORDS (--records) \(SystemError(operation: path, errno: errno))")
+            do throws(SystemError) { records = try RecordsFile(path: path) } catch {
+                log.event("RECORDS (--records) \(error)")
                 return stopped(ExitStatus.cannotCreate)
             }
-            records = fd
         }
         nextSummary = monotonicNow() + settings.summaryEvery
         return stop(status: superviseUntilStopped(device), device)
@@ -59,7 +55,6 @@ public final class Supervisor {
         case stopRequested
         case failed(ranFor: Double)
         case configurationError
-        case recordsFailed
     }
 
     /// Runs pipeline after pipeline; the status to exit with.
@@ -75,8 +70,6 @@ public final class Supervisor {
                 return 0
             case .configurationError:
                 return ExitStatus.configuration
-            case .recordsFailed:
-                return ExitStatus.ioError
             case .failed(let ranFor):
                 let delay = backoff.delay(afterARunOf: ranFor)
                 log.event("restarting in \(seconds(delay)) s")
@@ -109,7 +102,6 @@ public final class Supervisor {
             let lines = pipeline.output.read()
             if !lines.isEmpty { lastRecord = now }
             lines.forEach(handleRecord)
-            if recordsFailed { stopStages(.recordsFailed) }
             for index in pipeline.stages.indices {
                 forward(pipeline.stages[index].errors.read(), of: pipeline.stages[index], at: now)
             }
@@ -133,7 +125,6 @@ public final class Supervisor {
         rest.output.forEach(handleRecord)
         for (index, lines) in rest.errors { forward(lines, of: pipeline.stages[index], at: monotonicNow()) }
         reportDiscarded(&pipeline)
-        if recordsFailed { return .recordsFailed }
         if stopRequested { return .stopRequested }
         // Whichever stage was reaped first: rss-count's SIGPIPE may come before rss-plan's 64.
         if pipeline.stages.contains(where: { $0.exit == .status(ExitStatus.usage) }) {
@@ -143,7 +134,7 @@ public final class Supervisor {
         return stopping == nil ? .finished : .failed(ranFor: monotonicNow() - started)
     }
 
-    private enum StopReason { case signal, failure, stall, recordsFailed }
+    private enum StopReason { case signal, failure, stall }
 
     /// Whether a stop signal came since the last look (noted in `stopRequested`).
     private func stopSignalArrived() -> Bool {
@@ -186,15 +177,10 @@ public final class Supervisor {
         return true
     }
 
-    /// Counts a record and appends it to RECORDS; the first that cannot be written is logged and
-    /// ends the run (no later record is tried: the file would have a hole).
+    /// Counts a record and appends it to RECORDS.
     private func handleRecord(_ line: ArraySlice<UInt8>) {
         tally.count(line)
-        guard let records, !recordsFailed, let path = settings.records else { return }
-        let failure = writeWhole(Array(line) + [0x0a], to: records)
-        guard failure != 0 else { return }
-        recordsFailed = true
-        log.event("RECORDS (--records) \(SystemError(operation: path, errno: failure))")
+        if let event = records?.append(line) { log.event(event) }
     }
 
     /// A stage's stderr lines, each as `TOOL: message` (the tool's own prefix not doubled),
@@ -224,6 +210,7 @@ public final class Supervisor {
     private func stop(status: Int32, _ device: DeviceGuard) -> Int32 {
         var status = status
         if tally.plans > 0 { log.event(tally.summary) }
+        if let event = records?.droppedAtEnd { log.event(event) }
         for tool in limits.keys.sorted() {
             if let held = limits[tool]?.takeSuppressed(), held > 0 { log.event("\(tool): \(held) more lines not shown") }
         }
@@ -241,20 +228,6 @@ public final class Supervisor {
     private func stopped(_ status: Int32) -> Int32 {
         log.event("stopped (exit status \(status))")
         return status
-    }
-}
-
-/// Writes all of `bytes`, through short writes and interruptions; 0, or the errno of the failure.
-private func writeWhole(_ bytes: [UInt8], to fd: Int32) -> Int32 {
-    bytes.withUnsafeBytes { raw in
-        var offset = 0
-        while offset < raw.count {
-            let wrote = write(fd, raw.baseAddress! + offset, raw.count - offset)
-            if wrote < 0 && errno == EINTR { continue }
-            guard wrote > 0 else { return wrote < 0 ? errno : EIO }
-            offset += wrote
-        }
-        return 0
     }
 }
 

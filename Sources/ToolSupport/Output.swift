@@ -19,8 +19,6 @@ public enum ExitStatus {
     public static let softwareError: Int32 = 70
     /// An output file that cannot be created or replaced.
     public static let cannotCreate: Int32 = 73
-    /// A write that failed part way (rss-balance's records file).
-    public static let ioError: Int32 = 74
     /// A device another process is writing: try again once it has ended.
     public static let temporaryFailure: Int32 = 75
     /// A configuration file or setting that cannot work (rss-balance).
