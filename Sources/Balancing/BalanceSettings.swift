@@ -24,6 +24,8 @@ public struct BalanceSettings: Sendable {
     public let stages: [Stage]
     public let toolsDirectory: String
     public let records: String?
+    /// STATE: rss-plan's history file.
+    public let state: String?
     public let backoffMin: Double
     public let backoffMax: Double
     public let stallTimeout: Double
@@ -31,7 +33,8 @@ public struct BalanceSettings: Sendable {
     /// The RSS context rss-apply writes and rss-balance locks and restores (0: the main table).
     public let context: UInt32
 
-    public static let defaultInterval = 1.0
+    /// rss-count's own default, and RSS++'s: the table follows the load within a tenth of a second.
+    public static let defaultInterval = 0.1
 
     /// `ownDirectory`: where rss-balance itself is, the tools' directory unless TOOLS_DIR says.
     public init(device: String, options: BalanceOptions, ownDirectory: String) throws(ConfigError) {
@@ -47,6 +50,7 @@ public struct BalanceSettings: Sendable {
         self.stages = stages
         toolsDirectory = options.toolsDir ?? ownDirectory
         records = options.records
+        state = options.state
         backoffMin = options.backoffMin ?? 1
         backoffMax = options.backoffMax ?? 60
         guard backoffMin <= backoffMax else {

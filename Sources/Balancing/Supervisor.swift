@@ -16,6 +16,9 @@ public final class Supervisor {
     private var tally = PlanTally()
     private var nextSummary = 0.0
     private var limits: [String: ForwardingLimit] = [:]
+    /// Each stage's last stderr line when the limit held it back: often the one that says why
+    /// the stage ended, shown when it ends with a failure.
+    private var lastHeldBack: [String: String] = [:]
     private var records: RecordsFile?
     private var stopRequested = false
 
@@ -45,6 +48,10 @@ public final class Supervisor {
                 log.event("RECORDS (--records) \(error)")
                 return stopped(ExitStatus.cannotCreate)
             }
+        }
+        if let state = settings.state, let problem = unwritableDirectory(of: state) {
+            // rss-plan keeps its history in memory and finds out only when it saves it, at stop.
+            log.event("STATE (--state) \(problem): rss-plan will not keep its history across restarts")
         }
         nextSummary = monotonicNow() + settings.summaryEvery
         return stop(status: superviseUntilStopped(device), device)
@@ -125,6 +132,7 @@ public final class Supervisor {
         rest.output.forEach(handleRecord)
         for (index, lines) in rest.errors { forward(lines, of: pipeline.stages[index], at: monotonicNow()) }
         reportDiscarded(&pipeline)
+        showLastWords(of: pipeline.stages)
         if stopRequested { return .stopRequested }
         // Whichever stage was reaped first: rss-count's SIGPIPE may come before rss-plan's 64.
         if pipeline.stages.contains(where: { $0.exit == .status(ExitStatus.usage) }) {
@@ -192,10 +200,24 @@ public final class Supervisor {
             let (show, heldBack) = limit.admit(at: now)
             limits[tool] = limit
             if heldBack > 0 { log.event("\(tool): \(heldBack) more lines not shown") }
-            guard show else { continue }
             let text = String(decoding: line, as: UTF8.self)
             let own = tool + ": "
-            log.event(own + (text.hasPrefix(own) ? String(text.dropFirst(own.count)) : text))
+            let message = text.hasPrefix(own) ? String(text.dropFirst(own.count)) : text
+            guard show else {
+                lastHeldBack[tool] = message
+                continue
+            }
+            lastHeldBack[tool] = nil
+            log.event(own + message)
+        }
+    }
+
+    /// The last line of each stage that failed, when the limit held it back.
+    private func showLastWords(of stages: [StageProcess]) {
+        for stage in stages {
+            guard case .status(let status) = stage.exit, status != 0 else { continue }
+            guard let message = lastHeldBack.removeValue(forKey: stage.stage.tool) else { continue }
+            log.event("\(stage.stage.tool): \(message) (its last line before it ended)")
         }
     }
 
@@ -241,4 +263,10 @@ private func monotonicNow() -> Double {
 private func seconds(_ value: Double) -> String {
     let tenths = (value * 10).rounded() / 10
     return tenths == tenths.rounded() ? String(Int(tenths)) : String(tenths)
+}
+
+/// Why the directory `path` would be created in cannot be written to, or nil when it can.
+private func unwritableDirectory(of path: String) -> SystemError? {
+    let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+    return access(directory, W_OK) == 0 ? nil : SystemError(operation: directory, errno: errno)
 }

@@ -167,6 +167,22 @@ import TestSupport
         #expect(try nic.file.load().reta == BalanceCommandTests.initial.reta)
     }
 
+    /// The line that says why a stage ended is shown even when the stage said too much before it.
+    @Test func aFailedStagesLastLineIsShownPastTheLimit() throws {
+        // rss-plan says 30 lines, the last one why it gives up, the first time; then runs.
+        try makeTools(replacing: "rss-plan", with: """
+            [ -e failed ] || { touch failed; for i in $(seq 29); do echo "rss-plan: chatter $i" >&2; done
+                               echo "rss-plan: the reason it ended" >&2; exit 70; }
+            exec "$TOOL" "$@"
+            """)
+        let result = try run("--scenario overload --count-options '--fast --epochs 20' --tools-dir tools --backoff-min 0.1")
+        #expect(result.status == 0, "\(result.stderr)")
+        let events = result.stderr.split(separator: "\n")
+        #expect(events.contains { $0.hasSuffix(": rss-plan: the reason it ended (its last line before it ended)") },
+                "\(result.stderr)")
+        #expect(!events.contains { $0.contains("chatter 29") }, "the limit still holds: \(result.stderr)")
+    }
+
     @Test func aStageRefusingItsArgumentsStopsWith78WithoutRestarting() throws {
         let result = try run("--plan-options '--no-such-option' --backoff-min 0.1")
         #expect(result.status == 78, "\(result.stderr)")

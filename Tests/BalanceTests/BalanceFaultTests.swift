@@ -84,13 +84,17 @@ struct BalanceFaultTests {
     }
 
     /// rss-plan keeps the history in memory and saves it on stop: what fails is that save, said
-    /// in one line naming the file and the reason; the balancing itself goes on and ends cleanly.
+    /// at start by rss-balance and at stop by rss-plan, each in one line naming the file and the
+    /// reason; the balancing itself goes on and ends cleanly.
     @Test func aReadOnlyStateDirectoryCostsOnlyThePlannersHistoryAndIsSaid() throws {
         try NICStateFile(path: directory.file("nic.json")).write(Self.initial)
         try run("mkdir state && mount --bind state state && mount -o remount,bind,ro state")
         defer { _ = try? shell("umount state", in: directory) }
         let balancer = try startBalancer("nic.json", "--state state/plan.state")
         defer { _ = balancer.end(with: SIGKILL) }
+        #expect(waitUntil(seconds: 30) {
+            log.contains("STATE (--state) state: Read-only file system: rss-plan will not keep its history across restarts")
+        }, "said at start, not only when the history is lost: \(log)")
         let first = try table("nic.json").generation
         #expect(try waitForATableWrite("nic.json", after: first), "\(log)")
         #expect(try waitForATableWrite("nic.json", after: table("nic.json").generation), "\(log)")
