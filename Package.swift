@@ -203,7 +203,7 @@ let package = Package(
             exclude: ["Corpus", "LibFuzzer"]),
         // The DPDK library's hash and block, and the DPDK path end to end (root, hugepages).
         .testTarget(name: "DPDKTests", dependencies: [
-            "RssppDPDK", "CDPDKSecondary", "DPDKProxy", "NICSim", "RSSHash", "RSSRecords", "TestSupport",
+            "RssppDPDK", "CDPDKSecondary", "DPDKProxy", "NICSim", "RSSHash", "RSSRecords", "Statistics", "TestSupport",
             "rsspp-sink", "rss-count", "rss-plan", "rss-apply", "rss-migrate", "rss-dpdk"],
             // Built by the tests with cc: an outside view of a PMD's RETA (Support/PMDTable.swift).
             exclude: ["Support/reta-query.c"]),

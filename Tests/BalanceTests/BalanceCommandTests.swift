@@ -126,18 +126,22 @@ import TestSupport
         #expect(result.stderr.contains("\(lines[4]) (the holder) is writing its tables"), "\(result.stderr)")
     }
 
-    @Test func aStageKilledFromOutsideRestartsThePipelineAndTheRunGoesOn() throws {
-        let pid = try start([device, "--scenario", "overload", "--interval", "0.02", "--backoff-min", "0.1"])
+    /// Each stage in turn, rss-report (PROMETHEUS) included, SIGKILLed mid-run; the NIC's table
+    /// read from outside is whole before and after.
+    @Test(arguments: ["rss-count", "rss-plan", "rss-apply", "rss-report"])
+    func aStageKilledFromOutsideRestartsThePipelineAndTheRunGoesOn(stage: String) throws {
+        let pid = try start([device, "--scenario", "overload", "--interval", "0.02", "--backoff-min", "0.1",
+                             "--prometheus", nic.directory.file("metrics.prom")])
         defer { kill(pid, SIGTERM); _ = exitStatus(waitingFor: pid) }
-        var planner: pid_t?
-        #expect(try waitUntil(seconds: 30) { planner = try children(of: pid, named: "rss-plan").first; return planner != nil })
-        let killed = try #require(planner)
+        var found: pid_t?
+        #expect(try waitUntil(seconds: 30) { found = try children(of: pid, named: stage).first; return found != nil })
+        let killed = try #require(found)
         kill(killed, SIGKILL)
         #expect(waitUntil(seconds: 30) { log().contains("pipeline 2 started") }, "\(log())")
         let restarted = try nic.file.load().generation
         #expect(try waitForATableWrite(after: restarted), "the restarted pipeline writes tables: \(log())")
         let events = log()
-        #expect(events.contains("rss-balance \(device): rss-plan[\(killed)] was killed by signal 9"), "\(events)")
+        #expect(events.contains("rss-balance \(device): \(stage)[\(killed)] was killed by signal 9"), "\(events)")
         #expect(events.contains("rss-balance \(device): restarting in 0.1 s"), "\(events)")
     }
 

@@ -76,14 +76,17 @@ import Testing
         options.context = 2
         let settings = try BalanceSettings(device: "file:/n.json", options: options, ownDirectory: "/bin")
         #expect(settings.stages.map(\.tool) == ["rss-count", "rss-plan", "rss-apply", "rss-migrate", "rss-report"])
-        #expect(settings.stages[0].arguments == ["sim:overload", "--nic", "/n.json", "--interval", "1"])
+        #expect(settings.stages[0].arguments == ["sim:overload", "--nic", "/n.json", "--interval", "0.1"])
         #expect(settings.stages[1].arguments == ["--state", "/s"])
         #expect(settings.stages[2].arguments == ["file:/n.json", "--context", "2", "--dry-run"])
         #expect(settings.context == 2)
         #expect(settings.stages[4].arguments == ["--follow", "--prometheus", "/p.prom"])
-        #expect(settings.stallTimeout == 20)
+        #expect(settings.stallTimeout == 5, "at least 5 s, more than 20 intervals of 0.1 s")
+        var slow = options
+        slow.interval = 1.5
+        #expect(try BalanceSettings(device: "file:/n.json", options: slow, ownDirectory: "/bin").stallTimeout == 30)
         let ethtool = try BalanceSettings(device: "ethtool:eth0", options: BalanceOptions(), ownDirectory: "/bin")
-        #expect(ethtool.stages[0].arguments == ["xdp:eth0", "--interval", "1"])
+        #expect(ethtool.stages[0].arguments == ["xdp:eth0", "--interval", "0.1"])
         #expect(throws: ConfigError.self) { try BalanceSettings(device: "ethtool:eth0", options: options, ownDirectory: "/") }
         options.applyOptions = ["--dry-run", "--context=3"]
         #expect(throws: ConfigError("APPLY_OPTIONS (--apply-options): give the RSS context as CONTEXT (--context), "
